@@ -1,0 +1,58 @@
+/**
+ * The `nvidia-container-cli` command line.
+ *
+ * @module
+ */
+
+import type { GpuDecision } from "./decide_gpu.ts";
+import { deviceOption } from "./devices.ts";
+import type { HookConfig } from "./hook_config.ts";
+
+/** Inputs of {@linkcode buildArgv} besides the config and the decision. */
+export interface ArgvOptions {
+  /** The CLI binary, argv[0]. */
+  cliPath: string;
+  /** The `-debug` flag: `--debug=/dev/stderr` instead of the config's `debug`. */
+  debugFlag: boolean;
+  /** The container's pid. */
+  pid: number;
+  /** The absolute rootfs. */
+  rootfs: string;
+}
+
+/**
+ * Builds the argv, one option per element, in the 2020 order: CLI path,
+ * global options, `configure`, its options, `--pid=`, the rootfs.
+ *
+ * @example
+ * ```ts
+ * buildArgv(defaultHookConfig(), decision, { cliPath: "/usr/bin/nvidia-container-cli", debugFlag: false, pid: 42, rootfs: "/b/rootfs" });
+ * // ["/usr/bin/nvidia-container-cli", "--load-kmods", "configure", "--device=0", "--utility", "--pid=42", "/b/rootfs"]
+ * ```
+ */
+export function buildArgv(
+  config: HookConfig,
+  decision: Extract<GpuDecision, { wantsGpu: true }>,
+  options: ArgvOptions,
+): string[] {
+  const cli = config.cli;
+  const argv = [options.cliPath];
+  if (cli.root !== undefined) argv.push(`--root=${cli.root}`);
+  if (cli.loadKmods) argv.push("--load-kmods");
+  if (cli.noPivot) argv.push("--no-pivot");
+  if (options.debugFlag) argv.push("--debug=/dev/stderr");
+  else if (cli.debug !== undefined) argv.push(`--debug=${cli.debug}`);
+  if (cli.ldcache !== undefined) argv.push(`--ldcache=${cli.ldcache}`);
+  if (cli.user !== undefined) argv.push(`--user=${cli.user}`);
+  argv.push("configure");
+  if (cli.ldconfig !== undefined) argv.push(`--ldconfig=${cli.ldconfig}`);
+  if (cli.noCgroups) argv.push("--no-cgroups");
+  const device = deviceOption(decision.devices);
+  if (device !== undefined) argv.push(`--device=${device}`);
+  if (decision.migConfig !== undefined) argv.push(`--mig-config=${decision.migConfig}`);
+  if (decision.migMonitor !== undefined) argv.push(`--mig-monitor=${decision.migMonitor}`);
+  for (const capability of decision.capabilities) argv.push(`--${capability}`);
+  for (const requirement of decision.requirements) argv.push(`--require=${requirement}`);
+  argv.push(`--pid=${options.pid}`, options.rootfs);
+  return argv;
+}

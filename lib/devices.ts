@@ -1,0 +1,59 @@
+/**
+ * The device request of `NVIDIA_VISIBLE_DEVICES` (or the swarm variable).
+ *
+ * @module
+ */
+
+import { splitList } from "./split_list.ts";
+
+/**
+ * What a request value asks for:
+ * - `void`: no GPU (empty list or a `void` item);
+ * - `all`: every device (`--device=all`);
+ * - `none`: a GPU container without devices (no `--device` option);
+ * - `list`: these devices, passed through untouched.
+ */
+export type DeviceRequest =
+  | { kind: "void" }
+  | { kind: "all" }
+  | { kind: "none" }
+  | { kind: "list"; ids: readonly string[] };
+
+/**
+ * Reads a device request value. `void` wins over `all`, `all` over `none`,
+ * wherever they stand in the list; tokens are case-sensitive.
+ *
+ * @example
+ * ```ts
+ * parseDevices("0, 1,0"); // { kind: "list", ids: ["0", "1"] }
+ * parseDevices("none,all"); // { kind: "all" }
+ * parseDevices(" , "); // { kind: "void" }
+ * ```
+ */
+export function parseDevices(value: string): DeviceRequest {
+  const ids = splitList(value);
+  if (ids.length === 0 || ids.includes("void")) return { kind: "void" };
+  if (ids.includes("all")) return { kind: "all" };
+  if (ids.includes("none")) return { kind: "none" };
+  return { kind: "list", ids };
+}
+
+/**
+ * The `--device=` value for a request, or `undefined` when no option is
+ * passed (`none`).
+ *
+ * @example
+ * ```ts
+ * deviceOption({ kind: "list", ids: ["0", "GPU-1"] }); // "0,GPU-1"
+ * ```
+ */
+export function deviceOption(request: Exclude<DeviceRequest, { kind: "void" }>): string | undefined {
+  switch (request.kind) {
+    case "all":
+      return "all";
+    case "none":
+      return undefined;
+    case "list":
+      return request.ids.join(",");
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * `CUDA_VERSION` of legacy CUDA images.
+ *
+ * @module
+ */
+
+import { InputError, quote } from "./errors.ts";
+
+const MAX_PART = 4294967295;
+
+/**
+ * Parses `CUDA_VERSION`: surrounding whitespace trimmed, then one to three
+ * dot-separated decimal numbers (leading zeros allowed, each at most
+ * 4294967295); missing parts are 0. Returns `[major, minor, patch]`.
+ *
+ * @throws {InputError} naming the value for anything else.
+ *
+ * @example
+ * ```ts
+ * parseCudaVersion(" 9.0.176 "); // [9, 0, 176]
+ * parseCudaVersion("10"); // [10, 0, 0]
+ * ```
+ */
+export function parseCudaVersion(value: string): [number, number, number] {
+  const parts = value.trim().split(".");
+  const bad = () =>
+    new InputError(
+      `Invalid CUDA_VERSION ${quote(value)}: expected MAJOR[.MINOR[.PATCH]] in decimal numbers`,
+    );
+  if (parts.length > 3) throw bad();
+  const nums = parts.map((p) => {
+    if (p === "" || p.length > 64 || ![...p].every((c) => c >= "0" && c <= "9")) throw bad();
+    const n = Number(p);
+    if (n > MAX_PART) throw bad();
+    return n;
+  });
+  return [nums[0] ?? 0, nums[1] ?? 0, nums[2] ?? 0];
+}

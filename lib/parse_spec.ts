@@ -1,0 +1,74 @@
+/**
+ * The bundle's `config.json`: the parts of the OCI runtime spec the hook
+ * reads, fully validated before any policy runs.
+ *
+ * @module
+ */
+
+import { parseJson } from "./_json.ts";
+import { field, isObject, jsonType } from "./_fields.ts";
+import { InputError } from "./errors.ts";
+import { type EnvMap, parseEnv } from "./env_map.ts";
+import { isPrivileged } from "./is_privileged.ts";
+import { resolvePath } from "./clean_path.ts";
+
+/** Largest `config.json` accepted, in bytes. */
+export const MAX_SPEC_BYTES = 64 * 1024 * 1024;
+
+/** What the hook takes from `config.json`. */
+export interface ContainerSpec {
+  /** `ociVersion`, as written. */
+  ociVersion: string;
+  /** `process.env` as a map (see {@linkcode EnvMap}). */
+  env: EnvMap;
+  /** `CAP_SYS_ADMIN` in the bounding set. */
+  privileged: boolean;
+  /** `root.path`, absolute (relative paths against the bundle) and cleaned. */
+  rootfs: string;
+}
+
+/**
+ * Parses and validates `config.json`. Checks, in order, each with its own
+ * message: a JSON object; `ociVersion` a string; `process` an object; `root`
+ * an object; then `process.env`, `process.capabilities` and `root.path` (a
+ * non-empty string, not `/` once resolved). `file` is the path of the file,
+ * `bundle` the absolute bundle directory.
+ *
+ * @throws {InputError} naming the file and the key.
+ *
+ * @example
+ * ```ts
+ * const spec = parseSpec(
+ *   '{"ociVersion":"1.0.2","process":{"env":["A=1"]},"root":{"path":"rootfs"}}',
+ *   "/b/config.json",
+ *   "/b",
+ * );
+ * spec.rootfs; // "/b/rootfs"
+ * ```
+ */
+export function parseSpec(text: string, file: string, bundle: string): ContainerSpec {
+  const fail = (detail: string) => new InputError(`Cannot parse ${file}: ${detail}`);
+  const parsed = parseJson(text);
+  if (!parsed.ok) throw fail(parsed.reason);
+  const spec = parsed.value;
+  if (!isObject(spec)) throw fail(`expected a JSON object, got ${jsonType(spec)}`);
+  const required = (key: string, type: "a string" | "an object") => {
+    const v = field(spec, key);
+    if (v === undefined) throw fail(`"${key}" is missing; expected ${type}`);
+    if (jsonType(v) !== type) throw fail(`"${key}" must be ${type}, got ${jsonType(v)}`);
+    return v;
+  };
+  const ociVersion = required("ociVersion", "a string") as string;
+  const process = required("process", "an object") as Record<string, unknown>;
+  const root = required("root", "an object") as Record<string, unknown>;
+  const env = parseEnv(field(process, "env"), file);
+  const privileged = isPrivileged(ociVersion, field(process, "capabilities"), file);
+  const path = field(root, "path");
+  if (typeof path !== "string" || path === "") {
+    const got = path === "" ? "an empty string" : jsonType(path ?? null);
+    throw fail(`"root.path" must be a non-empty string, got ${got}`);
+  }
+  const rootfs = resolvePath(bundle, path);
+  if (rootfs === "/") throw fail('"root.path" must not be the host root "/"');
+  return { ociVersion, env, privileged, rootfs };
+}

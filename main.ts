@@ -1,0 +1,241 @@
+/**
+ * nvidia-container-runtime-hook: the I/O shell around `lib/`. It reads argv,
+ * the environment, stdin and files, runs `nvidia-container-cli`, and maps
+ * errors to exit codes. Nothing runs at module scope.
+ *
+ * @module
+ */
+
+import { buildArgv } from "./lib/build_argv.ts";
+import { cliEnvironment } from "./lib/cli_environment.ts";
+import { cliSearchDirs } from "./lib/cli_search_dirs.ts";
+import { decideGpu } from "./lib/decide_gpu.ts";
+import { HostError, InputError, PolicyError, quote, UsageError } from "./lib/errors.ts";
+import { configSearchPaths, defaultHookConfig, type HookConfig } from "./lib/hook_config.ts";
+import { parseArgs, usage } from "./lib/parse_args.ts";
+import { MAX_SPEC_BYTES, parseSpec } from "./lib/parse_spec.ts";
+import { MAX_STATE_BYTES, parseState } from "./lib/parse_state.ts";
+
+/** The name used in usage and as the prefix of every error line. */
+const PROGRAM = "nvidia-container-runtime-hook";
+
+/**
+ * Environment variable naming a directory put in front of the built-in
+ * config paths (for tests; unset on hosts).
+ */
+export const CONFIG_PREFIX_ENV = "NVIDIA_CONTAINER_RUNTIME_HOOK_CONFIG_PREFIX";
+
+/** Largest config file read, in bytes. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+/** The signals forwarded to the CLI while it runs. */
+const FORWARDED = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+
+const encoder = new TextEncoder();
+
+function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
+  let bytes = encoder.encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
+}
+
+function say(text: string): void {
+  writeAll(Deno.stderr, text);
+}
+
+/** Reads until EOF; `undefined` when more than `cap` bytes arrive. */
+function readCapped(
+  source: { readSync(p: Uint8Array): number | null },
+  cap: number,
+  sizeHint: number,
+): Uint8Array | undefined {
+  let buf = new Uint8Array(Math.min(Math.max(sizeHint + 1, 4096), cap + 1));
+  let used = 0;
+  for (;;) {
+    if (used === buf.length) {
+      if (used > cap) return undefined;
+      const bigger = new Uint8Array(Math.min(buf.length * 2, cap + 1));
+      bigger.set(buf);
+      buf = bigger;
+    }
+    const n = source.readSync(buf.subarray(used));
+    if (n === null) break;
+    used += n;
+  }
+  return used > cap ? undefined : buf.subarray(0, used);
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof Deno.errors.NotFound) return "no such file or directory";
+  if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (e instanceof Deno.errors.IsADirectory) return "is a directory";
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Reads a file as text; `undefined` when it does not exist and `missingOk`. */
+function readFile(path: string, cap: number, what: string, missingOk = false): string | undefined {
+  let bytes: Uint8Array | undefined;
+  try {
+    using file = Deno.openSync(path);
+    const info = file.statSync();
+    if (info.isDirectory) throw new Deno.errors.IsADirectory();
+    bytes = readCapped(file, cap, info.size);
+  } catch (e) {
+    if (missingOk && e instanceof Deno.errors.NotFound) return undefined;
+    throw new HostError(`Cannot read ${what} ${path}: ${errorText(e)}`);
+  }
+  if (bytes === undefined) {
+    throw new InputError(`Cannot read ${what} ${path}: larger than ${cap} bytes`);
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+async function loadConfig(flagPath: string, trace: (s: string) => void): Promise<HookConfig> {
+  let file: string | undefined;
+  let text: string | undefined;
+  if (flagPath !== "") {
+    file = flagPath;
+    text = readFile(flagPath, MAX_CONFIG_BYTES, "config file");
+  } else {
+    for (const candidate of configSearchPaths(Deno.env.get(CONFIG_PREFIX_ENV) ?? "")) {
+      text = readFile(candidate, MAX_CONFIG_BYTES, "config file", true);
+      if (text !== undefined) {
+        file = candidate;
+        break;
+      }
+    }
+  }
+  if (file === undefined || text === undefined) {
+    trace("config: no config file found, using the defaults");
+    return defaultHookConfig();
+  }
+  trace(`config: ${file}`);
+  const { parseConfig } = await import("./lib/parse_config.ts");
+  return parseConfig(text, file);
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    const info = Deno.statSync(path);
+    return info.isFile && ((info.mode ?? 0) & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The CLI to run and, when it was searched for, the `PATH` it gets. */
+function findCli(config: HookConfig): { path: string; searchPath: string | undefined } {
+  const configured = config.cli.path;
+  if (configured !== undefined) {
+    // Relative to the working directory, never looked up in PATH.
+    return { path: configured.includes("/") ? configured : `./${configured}`, searchPath: undefined };
+  }
+  const dirs = cliSearchDirs(Deno.env.get("PATH"), config.cli.root);
+  for (const dir of dirs) {
+    const candidate = `${dir}/nvidia-container-cli`;
+    if (isExecutableFile(candidate)) return { path: candidate, searchPath: dirs.join(":") };
+  }
+  throw new HostError(`Cannot find nvidia-container-cli in ${dirs.join(":")}`);
+}
+
+async function runCli(argv: string[], env: Record<string, string>): Promise<number> {
+  const [command, ...args] = argv as [string, ...string[]];
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(command, {
+      args,
+      env,
+      clearEnv: true,
+      stdin: "null",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+  } catch (e) {
+    throw new HostError(`Cannot run nvidia-container-cli ${quote(command)}: ${errorText(e)}`);
+  }
+  const handlers = FORWARDED.map((signal) => {
+    const handler = () => {
+      try {
+        child.kill(signal);
+      } catch {
+        // The CLI has already exited.
+      }
+    };
+    Deno.addSignalListener(signal, handler);
+    return [signal, handler] as const;
+  });
+  try {
+    return (await child.status).code;
+  } finally {
+    for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+  }
+}
+
+async function prestart(debug: boolean, configPath: string): Promise<number> {
+  const trace = debug ? (s: string) => say(`${PROGRAM}: debug: ${s}\n`) : () => {};
+  const config = await loadConfig(configPath, trace);
+  const stdin = readCapped(Deno.stdin, MAX_STATE_BYTES, 4096);
+  if (stdin === undefined) {
+    throw new InputError(`Cannot read container state on stdin: larger than ${MAX_STATE_BYTES} bytes`);
+  }
+  const state = parseState(new TextDecoder().decode(stdin), Deno.cwd());
+  trace(`state: pid ${state.pid}, bundle ${state.bundle}`);
+  const specFile = `${state.bundle === "/" ? "" : state.bundle}/config.json`;
+  const specText = readFile(specFile, MAX_SPEC_BYTES, "OCI spec") as string;
+  const spec = parseSpec(specText, specFile, state.bundle);
+  trace(`container: rootfs ${spec.rootfs}, privileged ${spec.privileged}`);
+  const decision = decideGpu(spec, config);
+  if (!decision.wantsGpu) {
+    trace(`not a GPU container: ${decision.reason}`);
+    return 0;
+  }
+  trace(
+    `GPU container: devices from ${decision.source || "legacy default"}, legacy ${decision.legacy}`,
+  );
+  const cli = findCli(config);
+  const argv = buildArgv(config, decision, {
+    cliPath: cli.path,
+    debugFlag: debug,
+    pid: state.pid,
+    rootfs: spec.rootfs,
+  });
+  trace(`running ${JSON.stringify(argv)}`);
+  const env = cliEnvironment(Deno.env.toObject(), cli.searchPath, config.cli.environment);
+  return await runCli(argv, env);
+}
+
+/**
+ * Runs the hook with `args` (without the program name) and returns the exit
+ * status. Every error is reported here, as one line on stderr.
+ */
+export async function main(args: readonly string[]): Promise<number> {
+  let debug = false;
+  try {
+    const invocation = parseArgs(args);
+    if (invocation.kind === "help") {
+      say(usage(PROGRAM));
+      return 0;
+    }
+    debug = invocation.debug;
+    switch (invocation.command) {
+      case "prestart":
+        return await prestart(invocation.debug, invocation.configPath);
+      case "poststart":
+      case "poststop":
+        return 0;
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      say(`${PROGRAM}: ${e.message}\n${usage(PROGRAM)}`);
+      return 2;
+    }
+    const known = e instanceof InputError || e instanceof PolicyError || e instanceof HostError;
+    const message = known ? e.message : `Internal error: ${errorText(e)}`;
+    say(`${PROGRAM}: ${message.replaceAll("\n", " ")}\n`);
+    if (debug && e instanceof Error && e.stack !== undefined) say(`${e.stack}\n`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
