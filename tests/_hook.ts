@@ -1,0 +1,141 @@
+/**
+ * Runs the hook as a process, the way a runtime does: `HOOK_BIN` when set (a
+ * compiled binary), otherwise `main.ts` under `deno run` with exactly the
+ * permission flags the binary is compiled with.
+ *
+ * @module
+ */
+
+/** The permission flags of the `compile` task, shared with the launcher. */
+export const HOOK_PERMISSIONS = ["--allow-read", "--allow-env", "--allow-run", "--no-prompt"];
+
+const REPO = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+
+/** The repository's root directory. */
+export function repoDir(): string {
+  return REPO;
+}
+
+/** The command (argv) that starts the hook, before its own arguments. */
+export function hookCommand(): string[] {
+  const bin = Deno.env.get("HOOK_BIN");
+  if (bin !== undefined && bin !== "") return [bin];
+  return [
+    Deno.execPath(),
+    "run",
+    "--quiet",
+    ...HOOK_PERMISSIONS,
+    "--config",
+    `${REPO}/deno.json`,
+    `${REPO}/main.ts`,
+  ];
+}
+
+/**
+ * Variables Deno needs to find its cache when the hook runs from source;
+ * empty for a compiled binary.
+ */
+export function launcherEnv(): Record<string, string> {
+  const bin = Deno.env.get("HOOK_BIN");
+  if (bin !== undefined && bin !== "") return {};
+  const env: Record<string, string> = {};
+  for (const name of ["HOME", "DENO_DIR", "XDG_CACHE_HOME"]) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+/** The result of one hook run. */
+export interface HookRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options of {@linkcode runHook}. */
+export interface RunOptions {
+  args: readonly string[];
+  stdin?: string | Uint8Array;
+  /** The hook's whole environment (nothing is inherited). */
+  env: Record<string, string>;
+  cwd?: string;
+}
+
+/** Runs the hook to completion with a cleared environment. */
+export async function runHook(options: RunOptions): Promise<HookRun> {
+  const [cmd, ...pre] = hookCommand() as [string, ...string[]];
+  const child = new Deno.Command(cmd, {
+    args: [...pre, ...options.args],
+    env: options.env,
+    clearEnv: true,
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const input = options.stdin ?? "";
+  try {
+    await writer.write(typeof input === "string" ? new TextEncoder().encode(input) : input);
+    await writer.close();
+  } catch {
+    // The hook may exit before reading stdin (usage errors, poststart).
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** A stand-in `nvidia-container-cli` that records its argv and environment. */
+export interface FakeCli {
+  /** Where the script is. */
+  path: string;
+  /** The argv it was run with (argv[0] as invoked), or `null` when it did not run. */
+  argv(): string[] | null;
+  /** The environment it received, or `null` when it did not run. */
+  env(): Record<string, string> | null;
+}
+
+/**
+ * Writes a stand-in CLI at `path` that records into `recordDir` and exits
+ * with `exitCode`. It reads its environment from /proc so that nothing the
+ * shell adds is recorded.
+ */
+export function writeFakeCli(path: string, recordDir: string, exitCode: number): FakeCli {
+  Deno.mkdirSync(recordDir, { recursive: true });
+  Deno.writeTextFileSync(
+    path,
+    [
+      "#!/bin/sh",
+      `printf '%s\\0' "$0" "$@" > '${recordDir}/argv'`,
+      `cat /proc/$$/environ > '${recordDir}/env'`,
+      `exit ${exitCode}`,
+      "",
+    ].join("\n"),
+  );
+  Deno.chmodSync(path, 0o755);
+  const read = (name: string): string[] | null => {
+    try {
+      const text = Deno.readTextFileSync(`${recordDir}/${name}`);
+      return text.split("\0").slice(0, -1);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return null;
+      throw e;
+    }
+  };
+  return {
+    path,
+    argv: () => read("argv"),
+    env: () => {
+      const entries = read("env");
+      if (entries === null) return null;
+      const env: Record<string, string> = {};
+      for (const e of entries) {
+        const eq = e.indexOf("=");
+        env[e.slice(0, eq)] = e.slice(eq + 1);
+      }
+      return env;
+    },
+  };
+}
