@@ -127,7 +127,10 @@ function findCli(config: HookConfig): { path: string; searchPath: string | undef
   const configured = config.cli.path;
   if (configured !== undefined) {
     // Relative to the working directory, never looked up in PATH.
-    return { path: configured.includes("/") ? configured : `./${configured}`, searchPath: undefined };
+    return {
+      path: configured.includes("/") ? configured : `./${configured}`,
+      searchPath: undefined,
+    };
   }
   const dirs = cliSearchDirs(Deno.env.get("PATH"), config.cli.root);
   for (const dir of dirs) {
@@ -175,7 +178,9 @@ async function prestart(debug: boolean, configPath: string): Promise<number> {
   const config = await loadConfig(configPath, trace);
   const stdin = readCapped(Deno.stdin, MAX_STATE_BYTES, 4096);
   if (stdin === undefined) {
-    throw new InputError(`Cannot read container state on stdin: larger than ${MAX_STATE_BYTES} bytes`);
+    throw new InputError(
+      `Cannot read container state on stdin: larger than ${MAX_STATE_BYTES} bytes`,
+    );
   }
   const state = parseState(new TextDecoder().decode(stdin), Deno.cwd());
   trace(`state: pid ${state.pid}, bundle ${state.bundle}`);

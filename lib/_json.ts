@@ -116,7 +116,9 @@ function position(text: string, offset: number): string {
  * never quotes the text: "invalid JSON at line 3, column 7", "unexpected
  * data after the JSON value at line 1, column 12", "empty input".
  */
-export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+export function parseJson(
+  text: string,
+): { ok: true; value: unknown } | { ok: false; reason: string } {
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {

@@ -47,7 +47,9 @@ export function parseDevices(value: string): DeviceRequest {
  * deviceOption({ kind: "list", ids: ["0", "GPU-1"] }); // "0,GPU-1"
  * ```
  */
-export function deviceOption(request: Exclude<DeviceRequest, { kind: "void" }>): string | undefined {
+export function deviceOption(
+  request: Exclude<DeviceRequest, { kind: "void" }>,
+): string | undefined {
   switch (request.kind) {
     case "all":
       return "all";

@@ -42,7 +42,9 @@ export function parseEnv(entries: unknown, file: string): EnvMap {
     }
     const eq = entry.indexOf("=");
     if (eq === -1) {
-      throw new InputError(`Cannot parse ${file}: "process.env[${i}]" must have the form KEY=VALUE`);
+      throw new InputError(
+        `Cannot parse ${file}: "process.env[${i}]" must have the form KEY=VALUE`,
+      );
     }
     env.set(entry.slice(0, eq), entry.slice(eq + 1));
   });

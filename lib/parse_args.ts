@@ -102,7 +102,9 @@ export function parseArgs(args: readonly string[]): Invocation {
     if (kind === "bool") {
       const b = value === undefined ? true : parseBool(value);
       if (b === undefined) {
-        throw new UsageError(`Invalid boolean value ${quote(value ?? "")} for -${name}: parse error`);
+        throw new UsageError(
+          `Invalid boolean value ${quote(value ?? "")} for -${name}: parse error`,
+        );
       }
       debug = b;
       continue;

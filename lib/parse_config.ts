@@ -98,8 +98,9 @@ function readCli(doc: Doc, file: string): CliConfig {
     noCgroups: read(table, "no-cgroups", "bool", w) ?? defaults.noCgroups,
     user: read(table, "user", "string-or-unset", w),
     ldconfig: read(table, "ldconfig", "string-or-unset", w),
-    alphaMergeVisibleDevicesEnvvars: read(table, "alpha-merge-visible-devices-envvars", "bool", w) ??
-      defaults.alphaMergeVisibleDevicesEnvvars,
+    alphaMergeVisibleDevicesEnvvars:
+      read(table, "alpha-merge-visible-devices-envvars", "bool", w) ??
+        defaults.alphaMergeVisibleDevicesEnvvars,
   };
 }
 

@@ -44,6 +44,7 @@ export function requirements(env: EnvMap, options: RequirementOptions): string[]
     const [major, minor] = parseCudaVersion(env.get("CUDA_VERSION") ?? "");
     out.push(`cuda>=${major}.${minor}`);
   }
-  const disabled = options.disableRequire || parseBool(env.get("NVIDIA_DISABLE_REQUIRE") ?? "") === true;
+  const disabled = options.disableRequire ||
+    parseBool(env.get("NVIDIA_DISABLE_REQUIRE") ?? "") === true;
   return disabled ? [] : out;
 }

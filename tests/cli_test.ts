@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { type FakeCli, repoDir, runHook, writeFakeCli, launcherEnv } from "./_hook.ts";
+import { type FakeCli, launcherEnv, repoDir, runHook, writeFakeCli } from "./_hook.ts";
 
 const BUNDLES = `${repoDir()}/tests/fixtures/bundles`;
 const DEFAULT_STDIN = '{"pid": 4242, "bundle": "<bundle>"}';

@@ -1,0 +1,66 @@
+/**
+ * The design card's layout rules, checked on the source text: lib/ is pure
+ * (no Deno.*, console or environment), nothing on the hook's startup path
+ * imports node: built-ins or npm:semver, every lib export has JSDoc with an
+ * example, and every lib module has its test file.
+ */
+
+import assert from "node:assert/strict";
+import { repoDir } from "./_hook.ts";
+
+const LIB = `${repoDir()}/lib`;
+
+function libFiles(): string[] {
+  return [...Deno.readDirSync(LIB)].filter((e) => e.isFile && e.name.endsWith(".ts"))
+    .map((e) => e.name).sort();
+}
+
+Deno.test("lib/ modules do no I/O: no Deno.*, console or node process", async (t) => {
+  for (const name of libFiles()) {
+    await t.step(name, () => {
+      const text = Deno.readTextFileSync(`${LIB}/${name}`);
+      assert.doesNotMatch(text, /\bDeno\./, "uses Deno.*");
+      assert.doesNotMatch(text, /\bconsole\./, "uses console");
+      assert.doesNotMatch(text, /globalThis\.process|from\s+"node:process"/, "reads process");
+    });
+  }
+});
+
+Deno.test("main.ts and lib/ import no node: built-in and no npm:semver", async (t) => {
+  for (const path of ["main.ts", ...libFiles().map((n) => `lib/${n}`)]) {
+    await t.step(path, () => {
+      const text = Deno.readTextFileSync(`${repoDir()}/${path}`);
+      assert.doesNotMatch(text, /from\s+"node:|import\(\s*"node:/);
+      assert.doesNotMatch(text, /npm:semver/);
+    });
+  }
+});
+
+Deno.test("main.ts loads the TOML parser only through a dynamic import", () => {
+  const text = Deno.readTextFileSync(`${repoDir()}/main.ts`);
+  assert.doesNotMatch(text, /^import[^;]*parse_config\.ts/m);
+  assert.match(text, /await import\("\.\/lib\/parse_config\.ts"\)/);
+});
+
+Deno.test("every export of lib/ has JSDoc", async (t) => {
+  for (const name of libFiles()) {
+    await t.step(name, () => {
+      const lines = Deno.readTextFileSync(`${LIB}/${name}`).split("\n");
+      lines.forEach((line, i) => {
+        if (!/^export (function|const|class|type|interface) /.test(line)) return;
+        let j = i - 1;
+        while (j >= 0 && (lines[j] as string).trim() === "") j--;
+        assert.match(lines[j] ?? "", /\*\/\s*$/, `no JSDoc before line ${i + 1}: ${line}`);
+      });
+    });
+  }
+});
+
+Deno.test("every public lib/ module has a test file", async (t) => {
+  for (const name of libFiles().filter((n) => !n.startsWith("_"))) {
+    await t.step(name, () => {
+      const test = `${repoDir()}/tests/${name.replace(/\.ts$/, "_test.ts")}`;
+      assert.ok(Deno.statSync(test).isFile, `missing ${test}`);
+    });
+  }
+});

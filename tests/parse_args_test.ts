@@ -1,0 +1,209 @@
+import assert from "node:assert/strict";
+import { UsageError } from "../lib/errors.ts";
+import { type Invocation, parseArgs, usage } from "../lib/parse_args.ts";
+
+// SPEC 2: Go `flag` package conventions.
+
+const run = (
+  command: "prestart" | "poststart" | "poststop",
+  debug = false,
+  configPath = "",
+): Invocation => ({ kind: "run", command, debug, configPath });
+
+Deno.test("parseArgs() reads flags and the command as Go's flag package", async (t) => {
+  const cases: Array<[string[], Invocation]> = [
+    // commands
+    [["prestart"], run("prestart")],
+    [["poststart"], run("poststart")],
+    [["poststop"], run("poststop")],
+    // -debug, single or double dash, with or without a value
+    [["-debug", "prestart"], run("prestart", true)],
+    [["--debug", "prestart"], run("prestart", true)],
+    [["-debug=true", "prestart"], run("prestart", true)],
+    [["-debug=false", "prestart"], run("prestart", false)],
+    [["--debug=false", "prestart"], run("prestart", false)],
+    [["-debug=T", "prestart"], run("prestart", true)],
+    [["-debug=t", "prestart"], run("prestart", true)],
+    [["-debug=1", "prestart"], run("prestart", true)],
+    [["-debug=TRUE", "prestart"], run("prestart", true)],
+    [["-debug=True", "prestart"], run("prestart", true)],
+    [["-debug=0", "prestart"], run("prestart", false)],
+    [["-debug=f", "prestart"], run("prestart", false)],
+    [["-debug=F", "prestart"], run("prestart", false)],
+    [["-debug=FALSE", "prestart"], run("prestart", false)],
+    [["-debug=False", "prestart"], run("prestart", false)],
+    // -config in every spelling
+    [["-config", "/etc/x.toml", "prestart"], run("prestart", false, "/etc/x.toml")],
+    [["-config=/etc/x.toml", "prestart"], run("prestart", false, "/etc/x.toml")],
+    [["--config", "/etc/x.toml", "prestart"], run("prestart", false, "/etc/x.toml")],
+    [["--config=/etc/x.toml", "prestart"], run("prestart", false, "/etc/x.toml")],
+    [["-config=", "prestart"], run("prestart", false, "")],
+    [["-config", "", "prestart"], run("prestart", false, "")],
+    [["-config=a=b", "prestart"], run("prestart", false, "a=b")],
+    [["-config", "relative.toml", "prestart"], run("prestart", false, "relative.toml")],
+    [["-config", "with space.toml", "prestart"], run("prestart", false, "with space.toml")],
+    // a value that starts with "-" is still the value
+    [["-config", "-debug", "prestart"], run("prestart", false, "-debug")],
+    [["-config", "--", "prestart"], run("prestart", false, "--")],
+    [["-config", "-", "prestart"], run("prestart", false, "-")],
+    [["-config", "-h", "prestart"], run("prestart", false, "-h")],
+    // both flags, any order
+    [["-debug", "-config", "/c.toml", "prestart"], run("prestart", true, "/c.toml")],
+    [["-config=/c.toml", "--debug", "poststop"], run("poststop", true, "/c.toml")],
+    [["--debug", "-config=/etc/x.toml", "prestart", "-ignored"], run("prestart", true, "/etc/x.toml")],
+    // repeated flags: last wins
+    [["-debug", "-debug=false", "prestart"], run("prestart", false)],
+    [["-debug=false", "-debug", "prestart"], run("prestart", true)],
+    [["-config", "a", "-config=b", "prestart"], run("prestart", false, "b")],
+    [["-config=a", "-config=", "prestart"], run("prestart", false, "")],
+    // "--" ends the flags
+    [["--", "prestart"], run("prestart")],
+    [["-debug", "--", "prestart"], run("prestart", true)],
+    [["-debug", "--", "prestart", "-config"], run("prestart", true)],
+    // flags and words after the command are ignored
+    [["prestart", "-debug"], run("prestart")],
+    [["prestart", "-config=/x"], run("prestart")],
+    [["prestart", "-bogus", "---x", "-debug=yes"], run("prestart")],
+    [["poststart", "-config"], run("poststart")],
+    [["prestart", "extra", "words"], run("prestart")],
+    [["prestart", "--", "-h"], run("prestart")],
+  ];
+  for (const [args, want] of cases) {
+    await t.step(JSON.stringify(args), () => {
+      assert.deepEqual(parseArgs(args), want);
+    });
+  }
+});
+
+Deno.test("parseArgs() returns help for -h, -help and --help", async (t) => {
+  const cases: string[][] = [
+    ["-h"],
+    ["-help"],
+    ["--help"],
+    ["--h"],
+    ["-h", "prestart"],
+    ["-debug", "-h", "prestart"],
+    ["-config", "/x", "-help"],
+    ["-h", "-bogus"],
+    ["-h", "-debug=yes"],
+    ["-h", "start"],
+    ["-h=1"],
+    ["-help=false", "prestart"],
+  ];
+  for (const args of cases) {
+    await t.step(JSON.stringify(args), () => {
+      assert.deepEqual(parseArgs(args), { kind: "help" });
+    });
+  }
+});
+
+Deno.test("parseArgs() rejects bad command lines with UsageError", async (t) => {
+  const cases: Array<[string[], string]> = [
+    // no command
+    [[], "No command given"],
+    [["-debug"], "No command given"],
+    [["--"], "No command given"],
+    [["-config", "/x"], "No command given"],
+    // -config eats the next word, even a command
+    [["-config", "prestart"], "No command given"],
+    // unknown command
+    [["start"], 'Unknown command "start"'],
+    [["Prestart"], 'Unknown command "Prestart"'],
+    [["PRESTART"], 'Unknown command "PRESTART"'],
+    [[""], 'Unknown command ""'],
+    [["-debug", "", "prestart"], 'Unknown command ""'],
+    [["-"], 'Unknown command "-"'],
+    [["-", "prestart"], 'Unknown command "-"'],
+    [["-debug", "-", "prestart"], 'Unknown command "-"'],
+    [["--", "-debug", "prestart"], 'Unknown command "-debug"'],
+    [["--", "--", "prestart"], 'Unknown command "--"'],
+    [["prestart\n"], 'Unknown command "prestart\\n"'],
+    [["x".repeat(100)], `Unknown command "${"x".repeat(64)}..."`],
+    // a bool flag takes no separate value: "true" is the command
+    [["-debug", "true", "prestart"], 'Unknown command "true"'],
+    [["-debug", "false"], 'Unknown command "false"'],
+    // bad boolean
+    [["-debug=yes", "prestart"], 'Invalid boolean value "yes" for -debug: parse error'],
+    [["--debug=no", "prestart"], 'Invalid boolean value "no" for -debug: parse error'],
+    [["-debug=", "prestart"], 'Invalid boolean value "" for -debug: parse error'],
+    [["-debug=tRUE", "prestart"], 'Invalid boolean value "tRUE" for -debug: parse error'],
+    [["-debug= true", "prestart"], 'Invalid boolean value " true" for -debug: parse error'],
+    [["-debug=yes", "-h"], 'Invalid boolean value "yes" for -debug: parse error'],
+    // missing value
+    [["-config"], "Flag needs an argument: -config"],
+    [["--config"], "Flag needs an argument: -config"],
+    [["-debug", "-config"], "Flag needs an argument: -config"],
+    // unknown flag
+    [["-x", "prestart"], "Flag provided but not defined: -x"],
+    [["--x", "prestart"], "Flag provided but not defined: -x"],
+    [["-foo=bar", "prestart"], "Flag provided but not defined: -foo"],
+    [["-Debug", "prestart"], "Flag provided but not defined: -Debug"],
+    [["-DEBUG", "prestart"], "Flag provided but not defined: -DEBUG"],
+    [["-debugx", "prestart"], "Flag provided but not defined: -debugx"],
+    [["-conf", "/x", "prestart"], "Flag provided but not defined: -conf"],
+    [["-H", "prestart"], "Flag provided but not defined: -H"],
+    [["-x", "-h"], "Flag provided but not defined: -x"],
+    [["-debug", "-bogus", "prestart"], "Flag provided but not defined: -bogus"],
+    // bad syntax
+    [["---x", "prestart"], "Bad flag syntax: ---x"],
+    [["---debug", "prestart"], "Bad flag syntax: ---debug"],
+    [["---", "prestart"], "Bad flag syntax: ---"],
+    [["-=x", "prestart"], "Bad flag syntax: -=x"],
+    [["--=x", "prestart"], "Bad flag syntax: --=x"],
+    [["-=", "prestart"], "Bad flag syntax: -="],
+    [["-debug", "---x", "prestart"], "Bad flag syntax: ---x"],
+  ];
+  for (const [args, message] of cases) {
+    await t.step(JSON.stringify(args), () => {
+      assert.throws(() => parseArgs(args), (e: unknown) => {
+        assert.ok(e instanceof UsageError, `expected UsageError, got ${e}`);
+        assert.equal(e.message, message);
+        return true;
+      });
+    });
+  }
+});
+
+Deno.test("parseArgs() keeps every usage error on one line (SPEC 2)", async (t) => {
+  const cases: string[][] = [
+    ["-a\nb", "prestart"],
+    ["---a\nb", "prestart"],
+    ["-debug=a\nb", "prestart"],
+    ["pre\nstart"],
+  ];
+  for (const args of cases) {
+    await t.step(JSON.stringify(args), () => {
+      assert.throws(() => parseArgs(args), (e: unknown) => {
+        assert.ok(e instanceof UsageError, `expected UsageError, got ${e}`);
+        assert.equal(e.message.includes("\n"), false, JSON.stringify(e.message));
+        assert.equal(e.message.includes("\r"), false, JSON.stringify(e.message));
+        return true;
+      });
+    });
+  }
+});
+
+Deno.test("parseArgs() accepts the -version flag (SPEC 2, [later])", async (t) => {
+  for (const args of [["-version"], ["--version"]]) {
+    await t.step(JSON.stringify(args), () => {
+      const invocation = parseArgs(args);
+      assert.notEqual(invocation.kind, "help");
+      assert.notEqual(invocation.kind, "run");
+    });
+  }
+});
+
+Deno.test("parseArgs() does not modify its arguments", () => {
+  const args = ["-debug", "-config", "/x", "prestart", "-y"];
+  const copy = [...args];
+  parseArgs(args);
+  assert.deepEqual(args, copy);
+});
+
+Deno.test("usage() names the program, both flags and the commands", () => {
+  const text = usage("nvidia-container-toolkit");
+  assert.ok(text.startsWith("Usage of nvidia-container-toolkit:\n"), text);
+  for (const word of ["-config", "-debug", "prestart", "poststart", "poststop"]) {
+    assert.ok(text.includes(word), `usage lacks ${word}`);
+  }
+});
