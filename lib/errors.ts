@@ -50,7 +50,7 @@ export class HostError extends Error {
  *
  * @example
  * ```ts
- * throw new UsageError("flag provided but not defined: -x");
+ * throw new UsageError("Flag provided but not defined: -x");
  * ```
  */
 export class UsageError extends Error {
@@ -71,5 +71,26 @@ export const MAX_QUOTED = 64;
  */
 export function quote(value: string): string {
   const cut = value.length > MAX_QUOTED ? value.slice(0, MAX_QUOTED) + "..." : value;
-  return JSON.stringify(cut);
+  return escapeLineBreakers(JSON.stringify(cut));
+}
+
+/** Escapes DEL, C1 controls and U+2028/U+2029, which `JSON.stringify` leaves as they are. */
+function escapeLineBreakers(s: string): string {
+  return s.replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/**
+ * Escapes control characters in a word from the command line without adding
+ * quotes, so a usage error stays one line and keeps Go's `-name` form.
+ *
+ * @example
+ * ```ts
+ * printable("-a\nb"); // "-a\\nb"
+ * ```
+ */
+export function printable(word: string): string {
+  return quote(word).slice(1, -1);
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { quote, UsageError } from "./errors.ts";
+import { printable, quote, UsageError } from "./errors.ts";
 import { parseBool } from "./parse_bool.ts";
 
 /** The commands the hook knows, in the order the usage lists them. */
@@ -86,7 +86,7 @@ export function parseArgs(args: readonly string[]): Invocation {
     if (word === "--") break;
     let name = word.slice(word[1] === "-" ? 2 : 1);
     if (name === "" || name[0] === "-" || name[0] === "=") {
-      throw new UsageError(`Bad flag syntax: ${word}`);
+      throw new UsageError(`Bad flag syntax: ${printable(word)}`);
     }
     let value: string | undefined;
     const eq = name.indexOf("=");
@@ -97,7 +97,7 @@ export function parseArgs(args: readonly string[]): Invocation {
     const kind = FLAGS.get(name);
     if (kind === undefined) {
       if (name === "h" || name === "help") return { kind: "help" };
-      throw new UsageError(`Flag provided but not defined: -${name}`);
+      throw new UsageError(`Flag provided but not defined: -${printable(name)}`);
     }
     if (kind === "bool") {
       const b = value === undefined ? true : parseBool(value);

@@ -29,7 +29,7 @@ export function parseCudaVersion(value: string): [number, number, number] {
     );
   if (parts.length > 3) throw bad();
   const nums = parts.map((p) => {
-    if (p === "" || p.length > 64 || ![...p].every((c) => c >= "0" && c <= "9")) throw bad();
+    if (p === "" || ![...p].every((c) => c >= "0" && c <= "9")) throw bad();
     const n = Number(p);
     if (n > MAX_PART) throw bad();
     return n;

@@ -43,7 +43,9 @@ Deno.test("parseCapabilities() gives utility for an empty value", async (t) => {
 
 Deno.test("parseCapabilities() gives all seven for an all item anywhere", async (t) => {
   for (const legacy of [false, true]) {
-    for (const value of ["all", " all ", "all,", "utility,all", "all,utility", "compute, all ,video"]) {
+    for (
+      const value of ["all", " all ", "all,", "utility,all", "all,utility", "compute, all ,video"]
+    ) {
       await t.step(`${JSON.stringify(value)} legacy=${legacy}`, () => {
         assert.deepEqual(parseCapabilities(value, legacy), ALL);
       });

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { HostError, InputError, MAX_QUOTED, PolicyError, quote, UsageError } from "../lib/errors.ts";
+import {
+  HostError,
+  InputError,
+  MAX_QUOTED,
+  PolicyError,
+  printable,
+  quote,
+  UsageError,
+} from "../lib/errors.ts";
 
 // SPEC 7: values from the container are quoted and cut to at most 64
 // characters, and every error is one line.
@@ -84,4 +92,21 @@ Deno.test("error classes are distinct", () => {
   assert.equal(new PolicyError("x") instanceof InputError, false);
   assert.equal(new UsageError("x") instanceof PolicyError, false);
   assert.equal(new HostError("x") instanceof UsageError, false);
+});
+
+Deno.test("quote() escapes DEL, C1 controls and Unicode line separators", async (t) => {
+  const table: [string, string][] = [
+    ["a\u2028b", '"a\\u2028b"'],
+    ["a\u2029b", '"a\\u2029b"'],
+    ["a\u0085b", '"a\\u0085b"'],
+    ["a\u007fb", '"a\\u007fb"'],
+  ];
+  for (const [input, expected] of table) {
+    await t.step(JSON.stringify(input), () => assert.equal(quote(input), expected));
+  }
+});
+
+Deno.test("printable() escapes control characters without adding quotes", () => {
+  assert.equal(printable("-a\nb"), "-a\\nb");
+  assert.equal(printable("-debug"), "-debug");
 });
