@@ -10,7 +10,7 @@ import { buildArgv } from "./lib/build_argv.ts";
 import { cliEnvironment } from "./lib/cli_environment.ts";
 import { cliSearchDirs } from "./lib/cli_search_dirs.ts";
 import { decideGpu } from "./lib/decide_gpu.ts";
-import { HostError, InputError, PolicyError, quote, UsageError } from "./lib/errors.ts";
+import { HostError, InputError, PolicyError, UsageError } from "./lib/errors.ts";
 import { configSearchPaths, defaultHookConfig, type HookConfig } from "./lib/hook_config.ts";
 import { parseArgs, usage } from "./lib/parse_args.ts";
 import { MAX_SPEC_BYTES, parseSpec } from "./lib/parse_spec.ts";
@@ -153,7 +153,9 @@ async function runCli(argv: string[], env: Record<string, string>): Promise<numb
       stderr: "inherit",
     }).spawn();
   } catch (e) {
-    throw new HostError(`Cannot run nvidia-container-cli ${quote(command)}: ${errorText(e)}`);
+    // The path comes from the operator's config or the search: shown whole.
+    const path = JSON.stringify(command);
+    throw new HostError(`Cannot run nvidia-container-cli ${path}: ${errorText(e)}`);
   }
   const handlers = FORWARDED.map((signal) => {
     const handler = () => {

@@ -51,8 +51,8 @@ function read(
   const value = own(table, key);
   if (value === undefined) return undefined;
   const name = where.prefix + key;
-  const fail = (detail = `must be ${EXPECTED[kind]}`) =>
-    new InputError(`Cannot load config file ${where.file}: "${name}" ${detail}`);
+  const fail = (detail = `must be ${EXPECTED[kind]}`, index = "") =>
+    new InputError(`Cannot load config file ${where.file}: "${name}${index}" ${detail}`);
   switch (kind) {
     case "bool":
       if (typeof value !== "boolean") throw fail();
@@ -64,9 +64,11 @@ function read(
     case "env-list": {
       if (!Array.isArray(value)) throw fail();
       return value.map((entry: unknown, i) => {
-        if (typeof entry !== "string") throw fail(`[${i}] must be a string of the form KEY=VALUE`);
+        if (typeof entry !== "string") {
+          throw fail("must be a string of the form KEY=VALUE", `[${i}]`);
+        }
         if (entry.indexOf("=") < 1) {
-          throw fail(`[${i}] must have the form KEY=VALUE with a non-empty KEY`);
+          throw fail("must have the form KEY=VALUE with a non-empty KEY", `[${i}]`);
         }
         return entry;
       });

@@ -17,7 +17,11 @@ Deno.test("parseJson() accepts every kind of JSON value", async (t) => {
   const table: [string, unknown][] = [
     ["{}", {}],
     ["[]", []],
-    ['{"a":1,"b":[true,false,null],"c":{"d":"e"}}', { a: 1, b: [true, false, null], c: { d: "e" } }],
+    ['{"a":1,"b":[true,false,null],"c":{"d":"e"}}', {
+      a: 1,
+      b: [true, false, null],
+      c: { d: "e" },
+    }],
     ["[1,-2,3.5,1e3,-0.25E-2]", [1, -2, 3.5, 1000, -0.0025]],
     ['"x\\n\\t\\"\\\\\\/\\u00e9"', 'x\n\t"\\/\u00e9'],
     ["true", true],
@@ -26,7 +30,7 @@ Deno.test("parseJson() accepts every kind of JSON value", async (t) => {
     ["0", 0],
     ["42", 42],
     [' \t\r\n{"a" : [ 1 , 2 ] }\r\n ', { a: [1, 2] }],
-    ["{\n  \"pid\": 42\n}\n", { pid: 42 }],
+    ['{\n  "pid": 42\n}\n', { pid: 42 }],
   ];
   for (const [input, expected] of table) {
     await t.step(JSON.stringify(input), () => {

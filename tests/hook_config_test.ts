@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  configSearchPaths,
-  DEFAULT_CONFIG_PATHS,
-  defaultHookConfig,
-} from "../lib/hook_config.ts";
+import { configSearchPaths, DEFAULT_CONFIG_PATHS, defaultHookConfig } from "../lib/hook_config.ts";
 
 Deno.test("defaultHookConfig() has the SPEC default of every 2020 key", () => {
   assert.deepEqual(defaultHookConfig(), {

@@ -88,7 +88,10 @@ Deno.test("parseConfig() reads each key alone, others keeping their default", as
   const table: [string, HookConfig][] = [
     ["disable-require = true", withCli({}, { disableRequire: true })],
     ["disable-require = false", withCli({})],
-    ['swarm-resource = "DOCKER_RESOURCE_GPU"', withCli({}, { swarmResource: "DOCKER_RESOURCE_GPU" })],
+    [
+      'swarm-resource = "DOCKER_RESOURCE_GPU"',
+      withCli({}, { swarmResource: "DOCKER_RESOURCE_GPU" }),
+    ],
     ['nvidia-container-cli.root = "/run/nvidia/driver"', withCli({ root: "/run/nvidia/driver" })],
     ['nvidia-container-cli.path = "rel/cli"', withCli({ path: "rel/cli" })],
     ['nvidia-container-cli.environment = ["X=1"]', withCli({ environment: ["X=1"] })],
@@ -116,7 +119,10 @@ Deno.test("parseConfig() reads each key alone, others keeping their default", as
 Deno.test("parseConfig() treats an empty string as unset for root, path, debug, ldcache, user, ldconfig", async (t) => {
   for (const key of ["root", "path", "debug", "ldcache", "user", "ldconfig"]) {
     await t.step(`${key} = ""`, () => {
-      assert.deepEqual(parseConfig(`[nvidia-container-cli]\n${key} = ""\n`, FILE), defaultHookConfig());
+      assert.deepEqual(
+        parseConfig(`[nvidia-container-cli]\n${key} = ""\n`, FILE),
+        defaultHookConfig(),
+      );
     });
   }
   await t.step("all six empty, as the GPU Operator writes them", () => {
@@ -128,7 +134,7 @@ Deno.test("parseConfig() treats an empty string as unset for root, path, debug, 
 
 Deno.test("parseConfig() keeps non-empty strings exactly, spaces included", () => {
   assert.deepEqual(
-    parseConfig('[nvidia-container-cli]\nuser = " "\nroot = \'/run/nvidia driver/\'\n', FILE),
+    parseConfig("[nvidia-container-cli]\nuser = \" \"\nroot = '/run/nvidia driver/'\n", FILE),
     withCli({ user: " ", root: "/run/nvidia driver/" }),
   );
 });
@@ -154,20 +160,20 @@ Deno.test("parseConfig() ignores unknown keys and tables", async (t) => {
   const table = [
     "foo = 1\n",
     "load-kmods = 5\n",
-    "[nvidia-container-cli]\nload-kmod = 5\nno-cgroup = \"x\"\ndisable-require = 7\n",
-    "[nvidia-container-cli]\ncuda-compat-mode = \"ldconfig\"\n",
-    "[nvidia-container-runtime]\ndebug = \"/var/log/nvidia-container-runtime.log\"\n" +
-    "log-level = \"info\"\nruntimes = [\"docker-runc\", \"runc\"]\n" +
+    '[nvidia-container-cli]\nload-kmod = 5\nno-cgroup = "x"\ndisable-require = 7\n',
+    '[nvidia-container-cli]\ncuda-compat-mode = "ldconfig"\n',
+    '[nvidia-container-runtime]\ndebug = "/var/log/nvidia-container-runtime.log"\n' +
+    'log-level = "info"\nruntimes = ["docker-runc", "runc"]\n' +
     "[nvidia-container-runtime.experimental]\nfoo = 1\n",
-    "[nvidia-container-runtime.modes.csv]\nmount-spec-path = \"/etc/nvidia-container-runtime/host-files-for-container.d\"\n" +
-    "[nvidia-container-runtime.modes.cdi]\ndefault-kind = \"nvidia.com/gpu\"\n" +
+    '[nvidia-container-runtime.modes.csv]\nmount-spec-path = "/etc/nvidia-container-runtime/host-files-for-container.d"\n' +
+    '[nvidia-container-runtime.modes.cdi]\ndefault-kind = "nvidia.com/gpu"\n' +
     "[nvidia-container-runtime.modes.jit-cdi]\nx = 1\n",
-    "[nvidia-container-runtime-hook]\npath = \"nvidia-container-runtime-hook\"\n",
-    "[nvidia-ctk]\npath = \"nvidia-ctk\"\n",
+    '[nvidia-container-runtime-hook]\npath = "nvidia-container-runtime-hook"\n',
+    '[nvidia-ctk]\npath = "nvidia-ctk"\n',
     "[features]\nsome-future-flag = true\n",
     "[NVIDIA-CONTAINER-CLI]\nload-kmods = false\n",
-    "[nvidia-container-cli]\nLoad-Kmods = false\nROOT = \"/r\"\n",
-    "Disable-Require = true\nSWARM-RESOURCE = \"X\"\n",
+    '[nvidia-container-cli]\nLoad-Kmods = false\nROOT = "/r"\n',
+    'Disable-Require = true\nSWARM-RESOURCE = "X"\n',
     "[other]\nnvidia-container-cli = 5\n",
   ];
   for (const text of table) {
@@ -215,9 +221,19 @@ Deno.test("parseConfig() rejects a known key of the wrong type, naming the key",
 });
 
 Deno.test("parseConfig() rejects nvidia-container-cli that is not a table", async (t) => {
-  for (const text of ["nvidia-container-cli = 5", 'nvidia-container-cli = "x"', "nvidia-container-cli = []", "[[nvidia-container-cli]]\nroot = \"/r\""]) {
+  for (
+    const text of [
+      "nvidia-container-cli = 5",
+      'nvidia-container-cli = "x"',
+      "nvidia-container-cli = []",
+      '[[nvidia-container-cli]]\nroot = "/r"',
+    ]
+  ) {
     await t.step(text, () => {
-      throwsExactly(() => parseConfig(text + "\n", FILE), `${WHERE}"nvidia-container-cli" must be a table`);
+      throwsExactly(
+        () => parseConfig(text + "\n", FILE),
+        `${WHERE}"nvidia-container-cli" must be a table`,
+      );
     });
   }
 });
@@ -246,7 +262,7 @@ Deno.test("parseConfig() rejects an environment entry without = or with an empty
 Deno.test("parseConfig() reports a TOML syntax error with line and column", async (t) => {
   const table: [string, number, number][] = [
     ["a = 1\n  b = @\n", 2, 7],
-    ["disable-require = true\nswarm-resource = \"A\" \"B\"\n", 2, 22],
+    ['disable-require = true\nswarm-resource = "A" "B"\n', 2, 22],
     ["[nvidia-container-cli]\nload-kmods = tru\n", 2, 14],
   ];
   for (const [text, line, column] of table) {
@@ -265,11 +281,19 @@ Deno.test("parseConfig() reports a TOML syntax error with line and column", asyn
 });
 
 Deno.test("parseConfig() rejects a repeated key or table", async (t) => {
-  for (const text of ["disable-require = true\ndisable-require = false\n", "[nvidia-container-cli]\n[nvidia-container-cli]\n"]) {
+  for (
+    const text of [
+      "disable-require = true\ndisable-require = false\n",
+      "[nvidia-container-cli]\n[nvidia-container-cli]\n",
+    ]
+  ) {
     await t.step(JSON.stringify(text), () => {
       assert.throws(() => parseConfig(text, FILE), (e: unknown) => {
         assert.equal(Object.getPrototypeOf(e), InputError.prototype);
-        assert.match((e as Error).message, /^Cannot parse config file \/etc\/nvidia-container-runtime\/config\.toml: line 2, column \d+: \S/);
+        assert.match(
+          (e as Error).message,
+          /^Cannot parse config file \/etc\/nvidia-container-runtime\/config\.toml: line 2, column \d+: \S/,
+        );
         return true;
       });
     });

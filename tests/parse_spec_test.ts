@@ -97,18 +97,20 @@ Deno.test("parseSpec() reads privilege from process.capabilities", async (t) => 
     ["", { bounding: ["CAP_SYS_ADMIN"] }, true],
   ];
   for (const [ociVersion, capabilities, expected] of table) {
-    await t.step(`${JSON.stringify(ociVersion)} ${JSON.stringify(capabilities) ?? "absent"}`, () => {
-      const process = capabilities === undefined ? {} : { capabilities };
-      assert.equal(parseSpec(spec({ ociVersion, process }), FILE, BUNDLE).privileged, expected);
-    });
+    await t.step(
+      `${JSON.stringify(ociVersion)} ${JSON.stringify(capabilities) ?? "absent"}`,
+      () => {
+        const process = capabilities === undefined ? {} : { capabilities };
+        assert.equal(parseSpec(spec({ ociVersion, process }), FILE, BUNDLE).privileged, expected);
+      },
+    );
   }
 });
 
 Deno.test("parseSpec() rejects process.capabilities of the wrong shape", async (t) => {
   await t.step("1.0.2 with a list", () => {
     throwsExactly(
-      () =>
-        parseSpec(spec({ process: { capabilities: ["CAP_SYS_ADMIN"] } }), FILE, BUNDLE),
+      () => parseSpec(spec({ process: { capabilities: ["CAP_SYS_ADMIN"] } }), FILE, BUNDLE),
       WHERE +
         '"process.capabilities" must be an object of capability sets for ociVersion "1.0.2", got an array',
     );
@@ -151,7 +153,10 @@ Deno.test("parseSpec() checks ociVersion, process and root in that order", async
     ['{"process":5,"root":5}', '"ociVersion" is missing; expected a string'],
     ['{"ociVersion":null,"process":{},"root":{}}', '"ociVersion" is missing; expected a string'],
     ['{"ociVersion":1,"process":5,"root":5}', '"ociVersion" must be a string, got a number'],
-    ['{"ociVersion":["1.0.2"],"process":{},"root":{}}', '"ociVersion" must be a string, got an array'],
+    [
+      '{"ociVersion":["1.0.2"],"process":{},"root":{}}',
+      '"ociVersion" must be a string, got an array',
+    ],
     ['{"ociVersion":{},"process":{},"root":{}}', '"ociVersion" must be a string, got an object'],
     ['{"ociVersion":true,"process":{},"root":{}}', '"ociVersion" must be a string, got a boolean'],
     ['{"ociVersion":"1.0.2","root":5}', '"process" is missing; expected an object'],
@@ -160,7 +165,10 @@ Deno.test("parseSpec() checks ociVersion, process and root in that order", async
     ['{"ociVersion":"1.0.2","process":[],"root":{}}', '"process" must be an object, got an array'],
     ['{"ociVersion":"1.0.2","process":{"env":5}}', '"root" is missing; expected an object'],
     ['{"ociVersion":"1.0.2","process":{},"root":null}', '"root" is missing; expected an object'],
-    ['{"ociVersion":"1.0.2","process":{"env":5},"root":"/r"}', '"root" must be an object, got a string'],
+    [
+      '{"ociVersion":"1.0.2","process":{"env":5},"root":"/r"}',
+      '"root" must be an object, got a string',
+    ],
     ['{"ociVersion":"1.0.2","process":{},"root":[]}', '"root" must be an object, got an array'],
     ['{"ociVersion":"1.0.2","process":{},"root":7}', '"root" must be an object, got a number'],
     [
@@ -178,8 +186,7 @@ Deno.test("parseSpec() checks ociVersion, process and root in that order", async
 Deno.test("parseSpec() matches keys case-sensitively", async (t) => {
   await t.step("OciVersion", () => {
     throwsExactly(
-      () =>
-        parseSpec('{"OciVersion":"1.0.2","process":{},"root":{"path":"r"}}', FILE, BUNDLE),
+      () => parseSpec('{"OciVersion":"1.0.2","process":{},"root":{"path":"r"}}', FILE, BUNDLE),
       WHERE + '"ociVersion" is missing; expected a string',
     );
   });
@@ -229,7 +236,10 @@ Deno.test("parseSpec() resolves root.path against the bundle and cleans it", asy
   ];
   for (const [path, bundle, expected] of table) {
     await t.step(`${path} in ${bundle}`, () => {
-      assert.equal(parseSpec(spec({ root: { path } }), bundle + "/config.json", bundle).rootfs, expected);
+      assert.equal(
+        parseSpec(spec({ root: { path } }), bundle + "/config.json", bundle).rootfs,
+        expected,
+      );
     });
   }
 });
@@ -292,7 +302,8 @@ Deno.test("parseSpec() rejects a rootfs that is the host root", async (t) => {
 Deno.test("parseSpec() checks process.env before capabilities before root.path", async (t) => {
   await t.step("env and capabilities wrong", () => {
     throwsExactly(
-      () => parseSpec(spec({ process: { env: 1, capabilities: 1 }, root: { path: "" } }), FILE, BUNDLE),
+      () =>
+        parseSpec(spec({ process: { env: 1, capabilities: 1 }, root: { path: "" } }), FILE, BUNDLE),
       WHERE + '"process.env" must be an array of strings, got a number',
     );
   });

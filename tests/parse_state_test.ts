@@ -5,7 +5,8 @@ import { MAX_PID, MAX_STATE_BYTES, parseState } from "../lib/parse_state.ts";
 const CWD = "/run/containerd/io.containerd.runtime.v2.task/k8s.io";
 const WHERE = "Cannot parse container state on stdin: ";
 const PID_RANGE = "an integer from 1 to 2147483647";
-const NO_BUNDLE = WHERE + 'no bundle: "bundle" (or the older "bundlePath") must be a non-empty string';
+const NO_BUNDLE = WHERE +
+  'no bundle: "bundle" (or the older "bundlePath") must be a non-empty string';
 
 function throwsExactly(fn: () => unknown, message: string): void {
   assert.throws(fn, (e: unknown) => {
@@ -81,7 +82,13 @@ Deno.test("parseState() rejects a pid out of range or not an integer", async (t)
 });
 
 Deno.test("parseState() rejects a missing or null pid", async (t) => {
-  for (const text of ['{"bundle":"/b"}', '{"pid":null,"bundle":"/b"}', '{"pid":1,"bundle":"/b","pid":null}']) {
+  for (
+    const text of [
+      '{"bundle":"/b"}',
+      '{"pid":null,"bundle":"/b"}',
+      '{"pid":1,"bundle":"/b","pid":null}',
+    ]
+  ) {
     await t.step(text, () => {
       throwsExactly(
         () => parseState(text, CWD),
@@ -173,7 +180,10 @@ Deno.test("parseState() resolves a relative bundle against the working directory
     });
   }
   await t.step("bundlePath b in /run", () => {
-    assert.deepEqual(parseState('{"pid":9,"bundlePath":"b"}', "/run"), { pid: 9, bundle: "/run/b" });
+    assert.deepEqual(parseState('{"pid":9,"bundlePath":"b"}', "/run"), {
+      pid: 9,
+      bundle: "/run/b",
+    });
   });
 });
 
@@ -251,7 +261,9 @@ Deno.test("parseState() ignores fields it does not read, whatever their type", (
 
 Deno.test("parseState() never quotes the state in its errors", () => {
   const secret = "tok3n-hunter2";
-  for (const text of [`{"pid":"${secret}","bundle":"/b"}`, `{"pid":1,"bundle":"/b","x":${secret}}`]) {
+  for (
+    const text of [`{"pid":"${secret}","bundle":"/b"}`, `{"pid":1,"bundle":"/b","x":${secret}}`]
+  ) {
     assert.throws(() => parseState(text, CWD), (e: unknown) => {
       assert.ok(e instanceof InputError);
       assert.ok(!e.message.includes(secret), e.message);
