@@ -238,7 +238,11 @@ Deno.test("main() reports a CLI that cannot be started, naming its path", async 
   const s = setup();
   const table: [string, (p: string) => void, string][] = [
     ["missing", () => {}, "no such file or directory"],
-    ["not executable", (p) => Deno.writeTextFileSync(p, "#!/bin/sh\n", { mode: 0o644 }), "permission denied"],
+    [
+      "not executable",
+      (p) => Deno.writeTextFileSync(p, "#!/bin/sh\n", { mode: 0o644 }),
+      "permission denied",
+    ],
   ];
   try {
     for (const [name, make, reason] of table) {
@@ -355,7 +359,10 @@ Deno.test("main() prints a stack trace only with -debug", async () => {
   const s = setup();
   try {
     const plain = await runHook({ args: ["prestart"], env: s.hookEnv, stdin: "[]" });
-    assert.equal(plain.stderr, `${P}Cannot parse container state on stdin: expected a JSON object, got an array\n`);
+    assert.equal(
+      plain.stderr,
+      `${P}Cannot parse container state on stdin: expected a JSON object, got an array\n`,
+    );
     const debug = await runHook({ args: ["-debug", "prestart"], env: s.hookEnv, stdin: "[]" });
     assert.ok(debug.stderr.includes(`${P}Cannot parse container state on stdin`), debug.stderr);
     assert.ok(debug.stderr.includes("    at parseState"), debug.stderr);
