@@ -7,8 +7,11 @@
 
 const WS = new Set([" ", "\t", "\n", "\r"]);
 
-/** Finds the offset of the first JSON syntax error in `text` (or its end). */
-function errorOffset(text: string): number {
+/**
+ * Finds the offset of the first JSON syntax error in `text` (its length when
+ * it finds none), and whether the error is data after a complete value.
+ */
+function errorOffset(text: string): { at: number; trailing: boolean } {
   let i = 0;
   const ws = () => {
     while (i < text.length && WS.has(text[i] as string)) i++;
@@ -36,8 +39,10 @@ function errorOffset(text: string): number {
       }
     }
   };
+  const numberPattern = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
   const number = () => {
-    const m = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/.exec(text.slice(i, i + 400));
+    numberPattern.lastIndex = i;
+    const m = numberPattern.exec(text);
     if (m === null || m[0] === "") throw i;
     i += m[0].length;
   };
@@ -93,9 +98,9 @@ function errorOffset(text: string): number {
       value();
     }
     ws();
-    return i;
+    return { at: i, trailing: i < text.length };
   } catch (at) {
-    if (typeof at === "number") return at;
+    if (typeof at === "number") return { at, trailing: false };
     throw at;
   }
 }
@@ -123,9 +128,10 @@ export function parseJson(
     return { ok: true, value: JSON.parse(text) };
   } catch {
     if (text.trim() === "") return { ok: false, reason: "empty input" };
-    const at = errorOffset(text);
-    return at >= text.length
-      ? { ok: false, reason: "invalid JSON: unexpected end of input" }
+    const { at, trailing } = errorOffset(text);
+    if (at >= text.length) return { ok: false, reason: "invalid JSON: unexpected end of input" };
+    return trailing
+      ? { ok: false, reason: `unexpected data after the JSON value at ${position(text, at)}` }
       : { ok: false, reason: `invalid JSON at ${position(text, at)}` };
   }
 }
