@@ -1,32 +1,13 @@
 import assert from "node:assert/strict";
+import { gpuDecision, hookConfig, type Wants } from "./_builders.ts";
 import { type ArgvOptions, buildArgv } from "../lib/build_argv.ts";
-import type { GpuDecision } from "../lib/decide_gpu.ts";
 import { defaultHookConfig, type HookConfig } from "../lib/hook_config.ts";
-
-type Wants = Extract<GpuDecision, { wantsGpu: true }>;
 
 const CLI = "/usr/bin/nvidia-container-cli";
 const OPTIONS: ArgvOptions = { cliPath: CLI, debugFlag: false, pid: 4242, rootfs: "/b/rootfs" };
 
-function decision(fields: Partial<Wants> = {}): Wants {
-  return {
-    wantsGpu: true,
-    source: "NVIDIA_VISIBLE_DEVICES",
-    legacy: false,
-    privileged: false,
-    devices: { kind: "all" },
-    migConfig: undefined,
-    migMonitor: undefined,
-    capabilities: ["utility"],
-    requirements: [],
-    ...fields,
-  };
-}
-
-function config(cli: Partial<HookConfig["cli"]> = {}): HookConfig {
-  const c = defaultHookConfig();
-  return { ...c, cli: { ...c.cli, ...cli } };
-}
+const decision = gpuDecision;
+const config = (cli: Partial<HookConfig["cli"]> = {}): HookConfig => hookConfig(cli);
 
 const FULL = config({
   root: "/run/nvidia/driver",

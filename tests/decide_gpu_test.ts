@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { throwsExactly } from "./_assert.ts";
+import { gpuDecision, hookConfig, type Wants } from "./_builders.ts";
 import type { Capability } from "../lib/capabilities.ts";
 import {
   decideGpu,
@@ -9,7 +11,7 @@ import {
 } from "../lib/decide_gpu.ts";
 import { parseEnv } from "../lib/env_map.ts";
 import { InputError, PolicyError } from "../lib/errors.ts";
-import { defaultHookConfig, type HookConfig } from "../lib/hook_config.ts";
+import type { HookConfig } from "../lib/hook_config.ts";
 
 const ALL_CAPS: Capability[] = [
   "compute",
@@ -30,13 +32,10 @@ function env(...entries: string[]): Map<string, string> {
 function config(
   options: { swarm?: string; merge?: boolean; disableRequire?: boolean } = {},
 ): HookConfig {
-  const c = defaultHookConfig();
-  return {
-    ...c,
+  return hookConfig({ alphaMergeVisibleDevicesEnvvars: options.merge ?? false }, {
     disableRequire: options.disableRequire ?? false,
     swarmResource: options.swarm,
-    cli: { ...c.cli, alphaMergeVisibleDevicesEnvvars: options.merge ?? false },
-  };
+  });
 }
 
 function decide(entries: string[], privileged = false, c: HookConfig = config()): GpuDecision {
@@ -47,34 +46,7 @@ function voided(source: string): GpuDecision {
   return { wantsGpu: false, reason: `${source} requests no device (empty or "void")` };
 }
 
-type Wants = Extract<GpuDecision, { wantsGpu: true }>;
-
-function gpu(fields: Partial<Wants>): GpuDecision {
-  return {
-    wantsGpu: true,
-    source: VISIBLE_DEVICES,
-    legacy: false,
-    privileged: false,
-    devices: { kind: "all" },
-    migConfig: undefined,
-    migMonitor: undefined,
-    capabilities: ["utility"],
-    requirements: [],
-    ...fields,
-  };
-}
-
-function throwsExactly(
-  fn: () => unknown,
-  cls: typeof InputError | typeof PolicyError,
-  message: string,
-): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.equal(Object.getPrototypeOf(e), cls.prototype, `not a ${cls.name}: ${e}`);
-    assert.equal((e as Error).message, message);
-    return true;
-  });
-}
+const gpu = (fields: Partial<Wants>): GpuDecision => gpuDecision(fields);
 
 function capabilityError(name: string): string {
   return `Unknown driver capability ${JSON.stringify(name)} in NVIDIA_DRIVER_CAPABILITIES;` +
@@ -433,7 +405,6 @@ Deno.test("decideGpu() rejects an unknown driver capability", async (t) => {
     await t.step(value, () => {
       throwsExactly(
         () => decide(["NVIDIA_VISIBLE_DEVICES=0", `NVIDIA_DRIVER_CAPABILITIES=${value}`]),
-        InputError,
         capabilityError(name),
       );
     });
@@ -442,7 +413,6 @@ Deno.test("decideGpu() rejects an unknown driver capability", async (t) => {
     const name = "q".repeat(64) + "#".repeat(40);
     throwsExactly(
       () => decide(["NVIDIA_VISIBLE_DEVICES=0", `NVIDIA_DRIVER_CAPABILITIES=compute,${name}`]),
-      InputError,
       `Unknown driver capability ${JSON.stringify("q".repeat(64) + "...")} in` +
         ` NVIDIA_DRIVER_CAPABILITIES; expected "all" or a comma-separated list of ${CAPS_LIST}`,
     );
@@ -530,7 +500,6 @@ Deno.test("decideGpu() rejects an invalid CUDA_VERSION of a legacy image", async
     await t.step(JSON.stringify(version), () => {
       throwsExactly(
         () => decide([`CUDA_VERSION=${version}`, "NVIDIA_VISIBLE_DEVICES=0"]),
-        InputError,
         cudaError(version),
       );
     });
@@ -539,7 +508,6 @@ Deno.test("decideGpu() rejects an invalid CUDA_VERSION of a legacy image", async
     const version = "9." + "x".repeat(100);
     throwsExactly(
       () => decide([`CUDA_VERSION=${version}`]),
-      InputError,
       `Invalid CUDA_VERSION ${JSON.stringify(version.slice(0, 64) + "...")}:` +
         " expected MAJOR[.MINOR[.PATCH]] in decimal numbers",
     );
@@ -663,8 +631,8 @@ Deno.test("decideGpu() refuses MIG options in an unprivileged container", async 
     await t.step(JSON.stringify(entries), () => {
       throwsExactly(
         () => decide(["NVIDIA_VISIBLE_DEVICES=none", ...entries]),
-        PolicyError,
         migError(name),
+        PolicyError,
       );
     });
   }
@@ -680,33 +648,31 @@ Deno.test("decideGpu() checks MIG config, MIG monitor, CUDA_VERSION, capabilitie
   await t.step("all four", () => {
     throwsExactly(
       () => decide([caps, cuda, monitor, mig, "NVIDIA_VISIBLE_DEVICES=0"]),
-      PolicyError,
       migError("NVIDIA_MIG_CONFIG_DEVICES"),
+      PolicyError,
     );
   });
   await t.step("monitor, CUDA_VERSION, capabilities", () => {
     throwsExactly(
       () => decide([caps, cuda, monitor, "NVIDIA_VISIBLE_DEVICES=0"]),
-      PolicyError,
       migError("NVIDIA_MIG_MONITOR_DEVICES"),
+      PolicyError,
     );
   });
   await t.step("CUDA_VERSION, capabilities", () => {
     throwsExactly(
       () => decide([caps, cuda, "NVIDIA_VISIBLE_DEVICES=0"]),
-      InputError,
       cudaError("bad"),
     );
   });
   await t.step("capabilities", () => {
     throwsExactly(
       () => decide([caps, "NVIDIA_VISIBLE_DEVICES=0"]),
-      InputError,
       capabilityError("bogus"),
     );
   });
   await t.step("CUDA_VERSION, capabilities, privileged with MIG", () => {
-    throwsExactly(() => decide([caps, cuda, mig, monitor], true), InputError, cudaError("bad"));
+    throwsExactly(() => decide([caps, cuda, mig, monitor], true), cudaError("bad"), InputError);
   });
 });
 

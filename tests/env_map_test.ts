@@ -1,16 +1,8 @@
 import assert from "node:assert/strict";
+import { throwsExactly } from "./_assert.ts";
 import { parseEnv } from "../lib/env_map.ts";
-import { InputError } from "../lib/errors.ts";
 
 const FILE = "/run/bundle/config.json";
-
-function throwsExactly(fn: () => unknown, message: string): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.equal(Object.getPrototypeOf(e), InputError.prototype, `not an InputError: ${e}`);
-    assert.equal((e as Error).message, message);
-    return true;
-  });
-}
 
 Deno.test("parseEnv() gives an empty map for an absent process.env", () => {
   const env = parseEnv(undefined, FILE);

@@ -1,16 +1,8 @@
 import assert from "node:assert/strict";
-import { InputError } from "../lib/errors.ts";
+import { throwsExactly } from "./_assert.ts";
 import { capabilityFormat, isPrivileged } from "../lib/is_privileged.ts";
 
 const FILE = "/run/bundle/config.json";
-
-function throwsExactly(fn: () => unknown, message: string): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.equal(Object.getPrototypeOf(e), InputError.prototype, `not an InputError: ${e}`);
-    assert.equal((e as Error).message, message);
-    return true;
-  });
-}
 
 /** Versions whose capabilities are a plain list: >= v1.0.0-rc1 and < v1.0.0-rc5. */
 const LIST_VERSIONS = [

@@ -1,23 +1,12 @@
 import assert from "node:assert/strict";
+import { throwsExactly } from "./_assert.ts";
+import { hookConfig } from "./_builders.ts";
 import { InputError } from "../lib/errors.ts";
 import { defaultHookConfig, type HookConfig } from "../lib/hook_config.ts";
 import { parseConfig } from "../lib/parse_config.ts";
 
 const FILE = "/etc/nvidia-container-runtime/config.toml";
 const WHERE = `Cannot load config file ${FILE}: `;
-
-function throwsExactly(fn: () => unknown, message: string): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.equal(Object.getPrototypeOf(e), InputError.prototype, `not an InputError: ${e}`);
-    assert.equal((e as Error).message, message);
-    return true;
-  });
-}
-
-function withCli(cli: Partial<HookConfig["cli"]>, top: Partial<HookConfig> = {}): HookConfig {
-  const d = defaultHookConfig();
-  return { ...d, ...top, cli: { ...d.cli, ...cli } };
-}
 
 Deno.test("parseConfig() gives the defaults for an empty file", async (t) => {
   for (const text of ["", "\n", "# only a comment\n", "[nvidia-container-cli]\n"]) {
@@ -45,7 +34,7 @@ ldconfig = "@/sbin/ldconfig"
 [nvidia-container-runtime]
 #debug = "/var/log/nvidia-container-runtime.log"
 `;
-  assert.deepEqual(parseConfig(text, FILE), withCli({ ldconfig: "@/sbin/ldconfig" }));
+  assert.deepEqual(parseConfig(text, FILE), hookConfig({ ldconfig: "@/sbin/ldconfig" }));
 });
 
 Deno.test("parseConfig() reads every 2020 key", () => {
@@ -86,27 +75,36 @@ alpha-merge-visible-devices-envvars = true
 
 Deno.test("parseConfig() reads each key alone, others keeping their default", async (t) => {
   const table: [string, HookConfig][] = [
-    ["disable-require = true", withCli({}, { disableRequire: true })],
-    ["disable-require = false", withCli({})],
+    ["disable-require = true", hookConfig({}, { disableRequire: true })],
+    ["disable-require = false", hookConfig({})],
     [
       'swarm-resource = "DOCKER_RESOURCE_GPU"',
-      withCli({}, { swarmResource: "DOCKER_RESOURCE_GPU" }),
+      hookConfig({}, { swarmResource: "DOCKER_RESOURCE_GPU" }),
     ],
-    ['nvidia-container-cli.root = "/run/nvidia/driver"', withCli({ root: "/run/nvidia/driver" })],
-    ['nvidia-container-cli.path = "rel/cli"', withCli({ path: "rel/cli" })],
-    ['nvidia-container-cli.environment = ["X=1"]', withCli({ environment: ["X=1"] })],
-    ["nvidia-container-cli.environment = []", withCli({ environment: [] })],
-    ['nvidia-container-cli.debug = "/dev/stderr"', withCli({ debug: "/dev/stderr" })],
-    ['nvidia-container-cli.ldcache = "/tmp/ld.so.cache"', withCli({ ldcache: "/tmp/ld.so.cache" })],
-    ["nvidia-container-cli.load-kmods = false", withCli({ loadKmods: false })],
-    ["nvidia-container-cli.load-kmods = true", withCli({ loadKmods: true })],
-    ["nvidia-container-cli.no-pivot = true", withCli({ noPivot: true })],
-    ["nvidia-container-cli.no-cgroups = true", withCli({ noCgroups: true })],
-    ['nvidia-container-cli.user = "1000:1000"', withCli({ user: "1000:1000" })],
-    ['nvidia-container-cli.ldconfig = "/sbin/ldconfig"', withCli({ ldconfig: "/sbin/ldconfig" })],
+    [
+      'nvidia-container-cli.root = "/run/nvidia/driver"',
+      hookConfig({ root: "/run/nvidia/driver" }),
+    ],
+    ['nvidia-container-cli.path = "rel/cli"', hookConfig({ path: "rel/cli" })],
+    ['nvidia-container-cli.environment = ["X=1"]', hookConfig({ environment: ["X=1"] })],
+    ["nvidia-container-cli.environment = []", hookConfig({ environment: [] })],
+    ['nvidia-container-cli.debug = "/dev/stderr"', hookConfig({ debug: "/dev/stderr" })],
+    [
+      'nvidia-container-cli.ldcache = "/tmp/ld.so.cache"',
+      hookConfig({ ldcache: "/tmp/ld.so.cache" }),
+    ],
+    ["nvidia-container-cli.load-kmods = false", hookConfig({ loadKmods: false })],
+    ["nvidia-container-cli.load-kmods = true", hookConfig({ loadKmods: true })],
+    ["nvidia-container-cli.no-pivot = true", hookConfig({ noPivot: true })],
+    ["nvidia-container-cli.no-cgroups = true", hookConfig({ noCgroups: true })],
+    ['nvidia-container-cli.user = "1000:1000"', hookConfig({ user: "1000:1000" })],
+    [
+      'nvidia-container-cli.ldconfig = "/sbin/ldconfig"',
+      hookConfig({ ldconfig: "/sbin/ldconfig" }),
+    ],
     [
       "nvidia-container-cli.alpha-merge-visible-devices-envvars = true",
-      withCli({ alphaMergeVisibleDevicesEnvvars: true }),
+      hookConfig({ alphaMergeVisibleDevicesEnvvars: true }),
     ],
   ];
   for (const [text, expected] of table) {
@@ -135,12 +133,12 @@ Deno.test("parseConfig() treats an empty string as unset for root, path, debug, 
 Deno.test("parseConfig() keeps non-empty strings exactly, spaces included", () => {
   assert.deepEqual(
     parseConfig("[nvidia-container-cli]\nuser = \" \"\nroot = '/run/nvidia driver/'\n", FILE),
-    withCli({ user: " ", root: "/run/nvidia driver/" }),
+    hookConfig({ user: " ", root: "/run/nvidia driver/" }),
   );
 });
 
 Deno.test("parseConfig() accepts dotted keys and inline tables", async (t) => {
-  const expected = withCli({ root: "/r", noPivot: true, loadKmods: false });
+  const expected = hookConfig({ root: "/r", noPivot: true, loadKmods: false });
   const table = [
     'nvidia-container-cli.root = "/r"\nnvidia-container-cli.no-pivot = true\n' +
     "nvidia-container-cli.load-kmods = false\n",

@@ -1,18 +1,10 @@
 import assert from "node:assert/strict";
-import { InputError } from "../lib/errors.ts";
+import { throwsExactly } from "./_assert.ts";
 import { MAX_SPEC_BYTES, parseSpec } from "../lib/parse_spec.ts";
 
 const BUNDLE = "/run/bundles/abc";
 const FILE = BUNDLE + "/config.json";
 const WHERE = `Cannot parse ${FILE}: `;
-
-function throwsExactly(fn: () => unknown, message: string): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.equal(Object.getPrototypeOf(e), InputError.prototype, `not an InputError: ${e}`);
-    assert.equal((e as Error).message, message);
-    return true;
-  });
-}
 
 function spec(overrides: Record<string, unknown> = {}): string {
   return JSON.stringify({

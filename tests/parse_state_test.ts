@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { throwsExactly } from "./_assert.ts";
 import { InputError } from "../lib/errors.ts";
 import { MAX_PID, MAX_STATE_BYTES, parseState } from "../lib/parse_state.ts";
 
@@ -7,14 +8,6 @@ const WHERE = "Cannot parse container state on stdin: ";
 const PID_RANGE = "an integer from 1 to 2147483647";
 const NO_BUNDLE = WHERE +
   'no bundle: "bundle" (or the older "bundlePath") must be a non-empty string';
-
-function throwsExactly(fn: () => unknown, message: string): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.equal(Object.getPrototypeOf(e), InputError.prototype, `not an InputError: ${e}`);
-    assert.equal((e as Error).message, message);
-    return true;
-  });
-}
 
 Deno.test("parseState() limits and bounds are those of the SPEC", () => {
   assert.equal(MAX_STATE_BYTES, 1048576);
