@@ -76,8 +76,8 @@ function isCommand(word: string): word is Command {
  * ```
  */
 export function parseArgs(args: readonly string[]): Invocation {
-  let debug = false;
-  let configPath = "";
+  const bools = new Map<string, boolean>();
+  const strings = new Map<string, string>();
   let i = 0;
   while (i < args.length) {
     const word = args[i] as string;
@@ -95,28 +95,36 @@ export function parseArgs(args: readonly string[]): Invocation {
       name = name.slice(0, eq);
     }
     const kind = FLAGS.get(name);
-    if (kind === undefined) {
-      if (name === "h" || name === "help") return { kind: "help" };
-      throw new UsageError(`Flag provided but not defined: -${printable(name)}`);
-    }
-    if (kind === "bool") {
-      const b = value === undefined ? true : parseBool(value);
-      if (b === undefined) {
-        throw new UsageError(
-          `Invalid boolean value ${quote(value ?? "")} for -${name}: parse error`,
-        );
+    switch (kind) {
+      case undefined:
+        if (name === "h" || name === "help") return { kind: "help" };
+        throw new UsageError(`Flag provided but not defined: -${printable(name)}`);
+      case "bool": {
+        const b = value === undefined ? true : parseBool(value);
+        if (b === undefined) {
+          throw new UsageError(
+            `Invalid boolean value ${quote(value ?? "")} for -${name}: parse error`,
+          );
+        }
+        bools.set(name, b);
+        break;
       }
-      debug = b;
-      continue;
+      case "string":
+        if (value === undefined) {
+          if (i >= args.length) throw new UsageError(`Flag needs an argument: -${name}`);
+          value = args[i++] as string;
+        }
+        strings.set(name, value);
+        break;
     }
-    if (value === undefined) {
-      if (i >= args.length) throw new UsageError(`Flag needs an argument: -${name}`);
-      value = args[i++] as string;
-    }
-    configPath = value;
   }
   const command = args[i];
   if (command === undefined) throw new UsageError("No command given");
   if (!isCommand(command)) throw new UsageError(`Unknown command ${quote(command)}`);
-  return { kind: "run", command, debug, configPath };
+  return {
+    kind: "run",
+    command,
+    debug: bools.get("debug") ?? false,
+    configPath: strings.get("config") ?? "",
+  };
 }
