@@ -83,8 +83,9 @@ function escapeLineBreakers(s: string): string {
 }
 
 /**
- * Escapes control characters in a word from the command line without adding
- * quotes, so a usage error stays one line and keeps Go's `-name` form.
+ * A word from the command line as {@linkcode quote} shows it (escaped, cut to
+ * {@linkcode MAX_QUOTED} characters) but without the quotes, so a usage error
+ * stays one line and keeps Go's `-name` form.
  *
  * @example
  * ```ts

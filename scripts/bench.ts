@@ -10,6 +10,8 @@
  * (c) the hook on a GPU bundle, with a config.toml whose `path` is /bin/true.
  */
 
+import { HOOK_PERMISSIONS } from "./_hook_permissions.ts";
+
 const repo = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const runs = Number(Deno.args[0] ?? "50");
 const tmp = Deno.makeTempDirSync({ prefix: "hook-bench-" });
@@ -46,18 +48,31 @@ const gpu = bundle("gpu", [
   "NVIDIA_REQUIRE_CUDA=cuda>=12.0",
 ]);
 
-const perms = ["--allow-read", "--allow-env", "--allow-run", "--no-prompt"];
 const deno = Deno.execPath();
 const cases = [
-  { name: "(a) floor", args: ["run", ...perms, `${tmp}/floor.ts`], bundle: plain },
+  { name: "(a) floor", args: ["run", ...HOOK_PERMISSIONS, `${tmp}/floor.ts`], bundle: plain },
   {
     name: "(b) hook, non-GPU",
-    args: ["run", ...perms, `${repo}/main.ts`, "-config", `${tmp}/config.toml`, "prestart"],
+    args: [
+      "run",
+      ...HOOK_PERMISSIONS,
+      `${repo}/main.ts`,
+      "-config",
+      `${tmp}/config.toml`,
+      "prestart",
+    ],
     bundle: plain,
   },
   {
     name: "(c) hook, GPU",
-    args: ["run", ...perms, `${repo}/main.ts`, "-config", `${tmp}/config.toml`, "prestart"],
+    args: [
+      "run",
+      ...HOOK_PERMISSIONS,
+      `${repo}/main.ts`,
+      "-config",
+      `${tmp}/config.toml`,
+      "prestart",
+    ],
     bundle: gpu,
   },
 ];

@@ -7,6 +7,8 @@
  * Run: deno task demo [bundle-name ...]
  */
 
+import { HOOK_PERMISSIONS } from "./_hook_permissions.ts";
+
 const repo = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const defaults = ["example-gpu", "example-legacy", "example-no-gpu"];
 const names = Deno.args.length > 0 ? Deno.args : defaults;
@@ -22,10 +24,7 @@ for (const name of names) {
     args: [
       "run",
       "--quiet",
-      "--allow-read",
-      "--allow-env",
-      "--allow-run",
-      "--no-prompt",
+      ...HOOK_PERMISSIONS,
       `${repo}/main.ts`,
       "prestart",
     ],
@@ -40,6 +39,6 @@ for (const name of names) {
   await writer.write(new TextEncoder().encode(state));
   await writer.close();
   const { code } = await child.status;
-  out(code === 0 ? "  hook exit status 0" : `  hook exit status ${code}`);
+  out(`  hook exit status ${code}`);
   out("");
 }

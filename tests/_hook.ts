@@ -6,8 +6,7 @@
  * @module
  */
 
-/** The permission flags of the `compile` task, shared with the launcher. */
-export const HOOK_PERMISSIONS = ["--allow-read", "--allow-env", "--allow-run", "--no-prompt"];
+import { HOOK_PERMISSIONS } from "../scripts/_hook_permissions.ts";
 
 const REPO = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 

@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { HOOK_PERMISSIONS } from "../scripts/_hook_permissions.ts";
 import { repoDir } from "./_hook.ts";
 
 const LIB = `${repoDir()}/lib`;
@@ -63,4 +64,11 @@ Deno.test("every public lib/ module has a test file", async (t) => {
       assert.ok(Deno.statSync(test).isFile, `missing ${test}`);
     });
   }
+});
+
+Deno.test("the compile task grants exactly the permissions the launchers use", () => {
+  const config = JSON.parse(Deno.readTextFileSync(`${repoDir()}/deno.json`));
+  const words: string[] = config.tasks.compile.split(" ");
+  const flags = words.filter((w) => /^--(allow|deny|no-prompt)/.test(w) || w === "-A");
+  assert.deepEqual(flags, [...HOOK_PERMISSIONS]);
 });
