@@ -11,7 +11,8 @@ import { cliEnvironment } from "./lib/cli_environment.ts";
 import { cliSearchDirs } from "./lib/cli_search_dirs.ts";
 import { decideGpu } from "./lib/decide_gpu.ts";
 import { HostError, InputError, PolicyError, UsageError } from "./lib/errors.ts";
-import { configSearchPaths, defaultHookConfig, type HookConfig } from "./lib/hook_config.ts";
+import { configCandidates, defaultHookConfig, type HookConfig } from "./lib/hook_config.ts";
+import { normalizeLdconfig } from "./lib/normalize_ldconfig.ts";
 import { parseArgs, usage } from "./lib/parse_args.ts";
 import { MAX_SPEC_BYTES, parseSpec } from "./lib/parse_spec.ts";
 import { MAX_STATE_BYTES, parseState } from "./lib/parse_state.ts";
@@ -90,27 +91,29 @@ function readFile(path: string, cap: number, what: string, missingOk = false): s
 }
 
 async function loadConfig(flagPath: string, trace: (s: string) => void): Promise<HookConfig> {
-  let file: string | undefined;
-  let text: string | undefined;
-  if (flagPath !== "") {
-    file = flagPath;
-    text = readFile(flagPath, MAX_CONFIG_BYTES, "config file");
-  } else {
-    for (const candidate of configSearchPaths(Deno.env.get(CONFIG_PREFIX_ENV) ?? "")) {
-      text = readFile(candidate, MAX_CONFIG_BYTES, "config file", true);
-      if (text !== undefined) {
-        file = candidate;
-        break;
-      }
-    }
+  const candidates = configCandidates(flagPath, {
+    ctkConfigFilePath: Deno.env.get("NVIDIA_CTK_CONFIG_FILE_PATH"),
+    xdgConfigHome: Deno.env.get("XDG_CONFIG_HOME"),
+    prefix: Deno.env.get(CONFIG_PREFIX_ENV),
+  });
+  for (const { path, required, origin } of candidates) {
+    const text = readFile(path, MAX_CONFIG_BYTES, "config file", !required);
+    if (text === undefined) continue;
+    trace(`config: ${path} (${origin})`);
+    const { parseConfig } = await import("./lib/parse_config.ts");
+    return parseConfig(text, path);
   }
-  if (file === undefined || text === undefined) {
-    trace("config: no config file found, using the defaults");
-    return defaultHookConfig();
+  trace("config: no config file found, using the defaults");
+  return defaultHookConfig();
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
   }
-  trace(`config: ${file}`);
-  const { parseConfig } = await import("./lib/parse_config.ts");
-  return parseConfig(text, file);
 }
 
 function isExecutableFile(path: string): boolean {
@@ -195,11 +198,13 @@ async function prestart(debug: boolean, configPath: string): Promise<number> {
     trace(`not a GPU container: ${decision.reason}`);
     return 0;
   }
-  trace(
-    `GPU container: devices from ${decision.source || "legacy default"}, legacy ${decision.legacy}`,
-  );
+  const from = decision.source.kind === "env" ? decision.source.names.join(",") : decision.source.kind;
+  trace(`GPU container: devices from ${from}, legacy ${decision.legacy}`);
+  for (const note of decision.notes) trace(note);
   const cli = findCli(config);
-  const argv = buildArgv(config, decision, {
+  const ldconfig = normalizeLdconfig(config.cli.ldconfig, exists);
+  const argvConfig = { ...config, cli: { ...config.cli, ldconfig } };
+  const argv = buildArgv(argvConfig, decision, {
     cliPath: cli.path,
     debugFlag: debug,
     pid: state.pid,
@@ -208,6 +213,57 @@ async function prestart(debug: boolean, configPath: string): Promise<number> {
   trace(`running ${JSON.stringify(argv)}`);
   const env = cliEnvironment(Deno.env.toObject(), cli.searchPath, config.cli.environment);
   return await runCli(argv, env);
+}
+
+/** A full git commit id, or `undefined`. */
+function commitId(text: string): string | undefined {
+  const id = text.trim();
+  return /^[0-9a-f]{40}$/.test(id) ? id : undefined;
+}
+
+/** Reads a small text file next to main.ts; `undefined` when it cannot. */
+function readBeside(relative: string): string | undefined {
+  try {
+    return Deno.readTextFileSync(new URL(relative, import.meta.url));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The commit the hook was built from: `build_info.json` written by the
+ * compile task, else the git checkout main.ts runs from.
+ */
+function buildCommit(): string | undefined {
+  const info = readBeside("./build_info.json");
+  if (info !== undefined) {
+    try {
+      const commit: unknown = JSON.parse(info)?.commit;
+      return typeof commit === "string" ? commitId(commit) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  const head = readBeside("./.git/HEAD")?.trim();
+  if (head === undefined) return undefined;
+  if (!head.startsWith("ref: ")) return commitId(head);
+  const ref = head.slice(5);
+  if (ref.split("/").some((s) => s === ".." || s === "")) return undefined;
+  const loose = readBeside(`./.git/${ref}`);
+  if (loose !== undefined) return commitId(loose);
+  for (const line of (readBeside("./.git/packed-refs") ?? "").split("\n")) {
+    const [id, name] = line.split(" ");
+    if (name === ref && id !== undefined) return commitId(id);
+  }
+  return undefined;
+}
+
+/** The `-version` output; the version comes from deno.json. */
+async function versionText(): Promise<string> {
+  const { default: meta } = await import("./deno.json", { with: { type: "json" } });
+  const commit = buildCommit();
+  return `NVIDIA Container Runtime Hook version ${meta.version}\n` +
+    (commit === undefined ? "" : `commit: ${commit}\n`);
 }
 
 /**
@@ -220,6 +276,10 @@ export async function main(args: readonly string[]): Promise<number> {
     const invocation = parseArgs(args);
     if (invocation.kind === "help") {
       say(usage(PROGRAM));
+      return 0;
+    }
+    if (invocation.kind === "version") {
+      writeAll(Deno.stdout, await versionText());
       return 0;
     }
     debug = invocation.debug;

@@ -7,6 +7,7 @@
 import type { GpuDecision } from "./decide_gpu.ts";
 import { deviceOption } from "./devices.ts";
 import type { HookConfig } from "./hook_config.ts";
+import { imexOption } from "./imex_channels.ts";
 
 /** Inputs of {@linkcode buildArgv} besides the config and the decision. */
 export interface ArgvOptions {
@@ -21,8 +22,10 @@ export interface ArgvOptions {
 }
 
 /**
- * Builds the argv, one option per element, in the 2020 order: CLI path,
- * global options, `configure`, its options, `--pid=`, the rootfs.
+ * Builds the argv, one option per element, in the order of SPEC 6.2: CLI
+ * path, global options, `configure`, its options, `--pid=`, the rootfs.
+ * `config.cli.ldconfig` is used as given (normalise it first with
+ * `normalizeLdconfig`).
  *
  * @example
  * ```ts
@@ -39,20 +42,25 @@ export function buildArgv(
   const argv = [options.cliPath];
   if (cli.root !== undefined) argv.push(`--root=${cli.root}`);
   if (cli.loadKmods) argv.push("--load-kmods");
+  if (config.features.disableImexChannelCreation) argv.push("--no-create-imex-channels");
   if (cli.noPivot) argv.push("--no-pivot");
   if (options.debugFlag) argv.push("--debug=/dev/stderr");
   else if (cli.debug !== undefined) argv.push(`--debug=${cli.debug}`);
   if (cli.ldcache !== undefined) argv.push(`--ldcache=${cli.ldcache}`);
   if (cli.user !== undefined) argv.push(`--user=${cli.user}`);
   argv.push("configure");
+  const compat = config.runtime.cudaCompatMode;
+  if (compat !== undefined) argv.push(`--cuda-compat-mode=${compat}`);
   if (cli.ldconfig !== undefined) argv.push(`--ldconfig=${cli.ldconfig}`);
   if (cli.noCgroups) argv.push("--no-cgroups");
   const device = deviceOption(decision.devices);
   if (device !== undefined) argv.push(`--device=${device}`);
   if (decision.migConfig !== undefined) argv.push(`--mig-config=${decision.migConfig}`);
   if (decision.migMonitor !== undefined) argv.push(`--mig-monitor=${decision.migMonitor}`);
+  const imex = imexOption(decision.imexChannels);
+  if (imex !== undefined) argv.push(`--imex-channel=${imex}`);
   for (const capability of decision.capabilities) argv.push(`--${capability}`);
-  for (const requirement of decision.requirements) argv.push(`--require=${requirement}`);
+  for (const requirement of decision.requirements) argv.push(`--require=${requirement.value}`);
   argv.push(`--pid=${options.pid}`, options.rootfs);
   return argv;
 }

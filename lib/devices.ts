@@ -1,5 +1,6 @@
 /**
- * The device request of `NVIDIA_VISIBLE_DEVICES` (or the swarm variable).
+ * The device request of `NVIDIA_VISIBLE_DEVICES` (or the swarm variables, or
+ * device mounts).
  *
  * @module
  */
@@ -31,7 +32,19 @@ export type DeviceRequest =
  * ```
  */
 export function parseDevices(value: string): DeviceRequest {
-  const ids = splitList(value);
+  return devicesFromItems(splitList(value));
+}
+
+/**
+ * Reads a device request already split into items (the names of device
+ * mounts, say), with the same rules as {@linkcode parseDevices}.
+ *
+ * @example
+ * ```ts
+ * devicesFromItems(["MIG-1/2/0", "void"]); // { kind: "void" }
+ * ```
+ */
+export function devicesFromItems(ids: readonly string[]): DeviceRequest {
   if (ids.length === 0 || ids.includes("void")) return { kind: "void" };
   if (ids.includes("all")) return { kind: "all" };
   if (ids.includes("none")) return { kind: "none" };

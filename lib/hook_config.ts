@@ -4,9 +4,11 @@
  * @module
  */
 
+import { CAPABILITIES, type Capability } from "./capabilities.ts";
+
 /** Settings of the `[nvidia-container-cli]` table. */
 export interface CliConfig {
-  /** `root`: `--root=` and a prefix for the CLI search. */
+  /** `root`: `--root=` and a prefix for the CLI search (`""` and `"/"` are unset). */
   root: string | undefined;
   /** `path`: run this binary, no search. */
   path: string | undefined;
@@ -24,20 +26,51 @@ export interface CliConfig {
   noCgroups: boolean;
   /** `user`: `--user=`. */
   user: string | undefined;
-  /** `ldconfig`: `--ldconfig=`. */
+  /** `ldconfig`: `--ldconfig=` (see `normalizeLdconfig`). */
   ldconfig: string | undefined;
   /** `alpha-merge-visible-devices-envvars`: merge `NVIDIA_VISIBLE_DEVICES_*`. */
   alphaMergeVisibleDevicesEnvvars: boolean;
+}
+
+/** Settings of the `[nvidia-container-runtime]` table the hook reads. */
+export interface RuntimeConfig {
+  /** `mode`: only `auto` (the default) and `legacy` can be served by the hook. */
+  mode: string;
+  /** `modes.legacy.cuda-compat-mode`: `--cuda-compat-mode=`. */
+  cudaCompatMode: string | undefined;
+}
+
+/** Settings of the `[features]` table the hook reads. */
+export interface FeaturesConfig {
+  /** `ignore-imex-channel-requests`: never pass `--imex-channel=`. */
+  ignoreImexChannelRequests: boolean;
+  /** `disable-imex-channel-creation`: pass `--no-create-imex-channels`. */
+  disableImexChannelCreation: boolean;
 }
 
 /** The whole config file. */
 export interface HookConfig {
   /** `disable-require`: never pass `--require`. */
   disableRequire: boolean;
-  /** `swarm-resource`: a variable that takes precedence over `NVIDIA_VISIBLE_DEVICES`. */
-  swarmResource: string | undefined;
+  /**
+   * `swarm-resource`: variables that take precedence over
+   * `NVIDIA_VISIBLE_DEVICES` (a comma list; empty when unset).
+   */
+  swarmResource: readonly string[];
+  /** `accept-nvidia-visible-devices-envvar-when-unprivileged`. */
+  acceptEnvvarUnprivileged: boolean;
+  /** `accept-nvidia-visible-devices-as-volume-mounts`. */
+  acceptDeviceListAsVolumeMounts: boolean;
+  /** `supported-driver-capabilities`, in canonical order. */
+  supportedDriverCapabilities: readonly Capability[];
   /** The `[nvidia-container-cli]` table. */
   cli: CliConfig;
+  /** The `[nvidia-container-runtime]` table. */
+  runtime: RuntimeConfig;
+  /** `nvidia-container-runtime-hook.skip-mode-detection`. */
+  skipModeDetection: boolean;
+  /** The `[features]` table. */
+  features: FeaturesConfig;
 }
 
 /**
@@ -52,7 +85,10 @@ export interface HookConfig {
 export function defaultHookConfig(): HookConfig {
   return {
     disableRequire: false,
-    swarmResource: undefined,
+    swarmResource: [],
+    acceptEnvvarUnprivileged: true,
+    acceptDeviceListAsVolumeMounts: false,
+    supportedDriverCapabilities: [...CAPABILITIES],
     cli: {
       root: undefined,
       path: undefined,
@@ -66,6 +102,9 @@ export function defaultHookConfig(): HookConfig {
       ldconfig: undefined,
       alphaMergeVisibleDevicesEnvvars: false,
     },
+    runtime: { mode: "auto", cudaCompatMode: undefined },
+    skipModeDetection: false,
+    features: { ignoreImexChannelRequests: false, disableImexChannelCreation: false },
   };
 }
 
@@ -75,19 +114,63 @@ export const DEFAULT_CONFIG_PATHS = [
   "/etc/nvidia-container-runtime/config.toml",
 ] as const;
 
+/** One place the config file is looked for. */
+export interface ConfigCandidate {
+  /** The file. */
+  path: string;
+  /** Whether a missing file is an error (explicitly named) or skipped. */
+  required: boolean;
+  /** Where the path came from, for traces and `check-config`. */
+  origin: string;
+}
+
+/** The environment variables that move the config search. */
+export interface ConfigSearchEnv {
+  /** `NVIDIA_CTK_CONFIG_FILE_PATH`. */
+  ctkConfigFilePath?: string | undefined;
+  /** `XDG_CONFIG_HOME`. */
+  xdgConfigHome?: string | undefined;
+  /** The test-only prefix of the built-in paths. */
+  prefix?: string | undefined;
+}
+
 /**
- * The default config paths with `prefix` put in front, so that tests can
- * point the search at a temporary directory. `""` gives the real paths.
+ * The places the config file is looked for, in order (SPEC 3.1): the
+ * `-config` flag; `NVIDIA_CTK_CONFIG_FILE_PATH`; the file under an absolute
+ * `XDG_CONFIG_HOME` (a relative one is ignored, as the XDG specification
+ * says); the built-in paths with `prefix` in front. A required candidate
+ * ends the list: nothing after it is tried.
  *
  * @example
  * ```ts
- * configSearchPaths("/tmp/t");
- * // ["/tmp/t/run/nvidia/driver/etc/...", "/tmp/t/etc/nvidia-container-runtime/config.toml"]
+ * configCandidates("", { xdgConfigHome: "/home/u/.config" })[0]?.path;
+ * // "/home/u/.config/nvidia-container-runtime/config.toml"
  * ```
  */
-export function configSearchPaths(prefix: string): string[] {
-  let end = prefix.length;
-  while (end > 0 && prefix[end - 1] === "/") end--;
-  const base = prefix.slice(0, end);
-  return DEFAULT_CONFIG_PATHS.map((p) => base + p);
+export function configCandidates(flagPath: string, env: ConfigSearchEnv): ConfigCandidate[] {
+  if (flagPath !== "") return [{ path: flagPath, required: true, origin: "-config flag" }];
+  const ctk = env.ctkConfigFilePath ?? "";
+  if (ctk !== "") {
+    return [{ path: ctk, required: true, origin: "NVIDIA_CTK_CONFIG_FILE_PATH" }];
+  }
+  const out: ConfigCandidate[] = [];
+  const xdg = env.xdgConfigHome ?? "";
+  if (xdg.startsWith("/")) {
+    out.push({
+      path: `${stripSlashes(xdg)}/nvidia-container-runtime/config.toml`,
+      required: false,
+      origin: "XDG_CONFIG_HOME",
+    });
+  }
+  const base = stripSlashes(env.prefix ?? "");
+  for (const p of DEFAULT_CONFIG_PATHS) {
+    out.push({ path: base + p, required: false, origin: "built-in path" });
+  }
+  return out;
+}
+
+function stripSlashes(path: string): string {
+  let end = path.length;
+  while (end > 0 && path[end - 1] === "/") end--;
+  return path.slice(0, end);
 }

@@ -17,6 +17,8 @@ export type Command = typeof COMMANDS[number];
 /** What the command line asks for. */
 export type Invocation =
   | { kind: "help" }
+  /** `-version`: print the version and exit, whatever the command. */
+  | { kind: "version" }
   | {
     kind: "run";
     command: Command;
@@ -27,7 +29,11 @@ export type Invocation =
   };
 
 /** Flags and their kind; a bool flag takes no separate value word. */
-const FLAGS = new Map<string, "bool" | "string">([["debug", "bool"], ["config", "string"]]);
+const FLAGS = new Map<string, "bool" | "string">([
+  ["debug", "bool"],
+  ["config", "string"],
+  ["version", "bool"],
+]);
 
 /**
  * The usage text printed on `-h` and after every usage error.
@@ -44,6 +50,8 @@ export function usage(program: string): string {
     "        configuration file",
     "  -debug",
     "        enable debug output",
+    "  -version",
+    "        show the version information",
     "",
     "Commands:",
     "  prestart",
@@ -64,7 +72,7 @@ function isCommand(word: string): word is Command {
  * Parses the arguments after the program name. Flags are `-name` or
  * `--name`, values `-name=value` or `-name value`; `--` ends the flags;
  * parsing stops at the first non-flag word, the command; words after it are
- * ignored.
+ * ignored. `-version` wins over any command (or none).
  *
  * @throws {UsageError} on an unknown flag, a missing value, a bad boolean, a
  * missing or unknown command.
@@ -118,6 +126,7 @@ export function parseArgs(args: readonly string[]): Invocation {
         break;
     }
   }
+  if (bools.get("version") === true) return { kind: "version" };
   const command = args[i];
   if (command === undefined) throw new UsageError("No command given");
   if (!isCommand(command)) throw new UsageError(`Unknown command ${quote(command)}`);

@@ -6,12 +6,14 @@
  */
 
 import { parse, TomlError } from "smol-toml";
-import { InputError } from "./errors.ts";
-import { type CliConfig, defaultHookConfig, type HookConfig } from "./hook_config.ts";
+import { CAPABILITIES, type Capability } from "./capabilities.ts";
+import { InputError, quote } from "./errors.ts";
+import { defaultHookConfig, type HookConfig } from "./hook_config.ts";
+import { splitList } from "./split_list.ts";
 
 /**
  * How a key is read: `bool`; `string` (any string, `""` included);
- * `string-or-unset` (`""` means the key is unset); `strings` (an array of
+ * `string-or-unset` (`""` means the key is unset); `env-list` (an array of
  * `KEY=VALUE` strings).
  */
 type KeyKind = "bool" | "string" | "string-or-unset" | "env-list";
@@ -33,42 +35,54 @@ function isTable(v: unknown): v is Doc {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }
 
+/** A table of the file and its dotted name (`""` for the top level). */
+interface Where {
+  file: string;
+  prefix: string;
+  table: Doc;
+}
+
+function fail(where: Where, key: string, detail: string): InputError {
+  return new InputError(`Cannot load config file ${where.file}: "${where.prefix}${key}" ${detail}`);
+}
+
+/** The sub-table `key` of `where`; an empty table when absent. */
+function subTable(where: Where, key: string): Where {
+  const value = own(where.table, key);
+  const prefix = `${where.prefix}${key}.`;
+  if (value === undefined) return { file: where.file, prefix, table: {} };
+  if (!isTable(value)) throw fail(where, key, "must be a table");
+  return { file: where.file, prefix, table: value };
+}
+
 /** Reads and type-checks one key; `undefined` when absent (or unset). */
-function read(table: Doc, key: string, kind: "bool", where: Where): boolean | undefined;
+function read(where: Where, key: string, kind: "bool"): boolean | undefined;
 function read(
-  table: Doc,
+  where: Where,
   key: string,
   kind: "string" | "string-or-unset",
-  where: Where,
 ): string | undefined;
-function read(table: Doc, key: string, kind: "env-list", where: Where): string[] | undefined;
-function read(
-  table: Doc,
-  key: string,
-  kind: KeyKind,
-  where: Where,
-): boolean | string | string[] | undefined {
-  const value = own(table, key);
+function read(where: Where, key: string, kind: "env-list"): string[] | undefined;
+function read(where: Where, key: string, kind: KeyKind): boolean | string | string[] | undefined {
+  const value = own(where.table, key);
   if (value === undefined) return undefined;
-  const name = where.prefix + key;
-  const fail = (detail = `must be ${EXPECTED[kind]}`, index = "") =>
-    new InputError(`Cannot load config file ${where.file}: "${name}${index}" ${detail}`);
+  const wrongType = () => fail(where, key, `must be ${EXPECTED[kind]}`);
   switch (kind) {
     case "bool":
-      if (typeof value !== "boolean") throw fail();
+      if (typeof value !== "boolean") throw wrongType();
       return value;
     case "string":
     case "string-or-unset":
-      if (typeof value !== "string") throw fail();
+      if (typeof value !== "string") throw wrongType();
       return kind === "string-or-unset" && value === "" ? undefined : value;
     case "env-list": {
-      if (!Array.isArray(value)) throw fail();
+      if (!Array.isArray(value)) throw wrongType();
       return value.map((entry: unknown, i) => {
         if (typeof entry !== "string") {
-          throw fail("must be a string of the form KEY=VALUE", `[${i}]`);
+          throw fail(where, `${key}[${i}]`, "must be a string of the form KEY=VALUE");
         }
         if (entry.indexOf("=") < 1) {
-          throw fail("must have the form KEY=VALUE with a non-empty KEY", `[${i}]`);
+          throw fail(where, `${key}[${i}]`, "must have the form KEY=VALUE with a non-empty KEY");
         }
         return entry;
       });
@@ -76,40 +90,29 @@ function read(
   }
 }
 
-interface Where {
-  file: string;
-  prefix: string;
-}
-
-function readCli(doc: Doc, file: string): CliConfig {
-  const defaults = defaultHookConfig().cli;
-  const table = own(doc, "nvidia-container-cli");
-  if (table === undefined) return defaults;
-  if (!isTable(table)) {
-    throw new InputError(`Cannot load config file ${file}: "nvidia-container-cli" must be a table`);
+/** `supported-driver-capabilities`: `all` or a list of capability names. */
+function readSupported(where: Where, key: string): readonly Capability[] | undefined {
+  const value = read(where, key, "string");
+  if (value === undefined) return undefined;
+  const items = splitList(value);
+  if (items.includes("all")) return [...CAPABILITIES];
+  for (const item of items) {
+    if (!(CAPABILITIES as readonly string[]).includes(item)) {
+      throw fail(
+        where,
+        key,
+        `names an unknown driver capability ${quote(item)}; expected "all" or a` +
+          ` comma-separated list of ${CAPABILITIES.join(", ")}`,
+      );
+    }
   }
-  const w: Where = { file, prefix: "nvidia-container-cli." };
-  return {
-    root: read(table, "root", "string-or-unset", w),
-    path: read(table, "path", "string-or-unset", w),
-    environment: read(table, "environment", "env-list", w) ?? defaults.environment,
-    debug: read(table, "debug", "string-or-unset", w),
-    ldcache: read(table, "ldcache", "string-or-unset", w),
-    loadKmods: read(table, "load-kmods", "bool", w) ?? defaults.loadKmods,
-    noPivot: read(table, "no-pivot", "bool", w) ?? defaults.noPivot,
-    noCgroups: read(table, "no-cgroups", "bool", w) ?? defaults.noCgroups,
-    user: read(table, "user", "string-or-unset", w),
-    ldconfig: read(table, "ldconfig", "string-or-unset", w),
-    alphaMergeVisibleDevicesEnvvars:
-      read(table, "alpha-merge-visible-devices-envvars", "bool", w) ??
-        defaults.alphaMergeVisibleDevicesEnvvars,
-  };
+  return CAPABILITIES.filter((c) => items.includes(c));
 }
 
 /**
  * Parses the text of a TOML config file. Unknown keys and tables are
- * ignored (hosts carry keys for other NVIDIA tools); known keys must have
- * their type. `file` names the file in error messages.
+ * ignored (hosts carry keys for other NVIDIA tools); known keys and tables
+ * must have their type. `file` names the file in error messages.
  *
  * @throws {InputError} on TOML syntax errors (with line and column) and on
  * known keys of the wrong type.
@@ -132,10 +135,51 @@ export function parseConfig(text: string, file: string): HookConfig {
     }
     throw new InputError(`Cannot parse config file ${file}: ${String(e)}`);
   }
-  const top: Where = { file, prefix: "" };
+  const d = defaultHookConfig();
+  const top: Where = { file, prefix: "", table: doc };
+  const cli = subTable(top, "nvidia-container-cli");
+  const runtime = subTable(top, "nvidia-container-runtime");
+  const legacyMode = subTable(subTable(runtime, "modes"), "legacy");
+  const hook = subTable(top, "nvidia-container-runtime-hook");
+  const features = subTable(top, "features");
+  const root = read(cli, "root", "string-or-unset");
+  const swarm = read(top, "swarm-resource", "string");
   return {
-    disableRequire: read(doc, "disable-require", "bool", top) ?? false,
-    swarmResource: read(doc, "swarm-resource", "string", top),
-    cli: readCli(doc, file),
+    disableRequire: read(top, "disable-require", "bool") ?? d.disableRequire,
+    swarmResource: swarm === undefined ? d.swarmResource : splitList(swarm),
+    acceptEnvvarUnprivileged:
+      read(top, "accept-nvidia-visible-devices-envvar-when-unprivileged", "bool") ??
+        d.acceptEnvvarUnprivileged,
+    acceptDeviceListAsVolumeMounts:
+      read(top, "accept-nvidia-visible-devices-as-volume-mounts", "bool") ??
+        d.acceptDeviceListAsVolumeMounts,
+    supportedDriverCapabilities: readSupported(top, "supported-driver-capabilities") ??
+      d.supportedDriverCapabilities,
+    cli: {
+      root: root === "/" ? undefined : root,
+      path: read(cli, "path", "string-or-unset"),
+      environment: read(cli, "environment", "env-list") ?? d.cli.environment,
+      debug: read(cli, "debug", "string-or-unset"),
+      ldcache: read(cli, "ldcache", "string-or-unset"),
+      loadKmods: read(cli, "load-kmods", "bool") ?? d.cli.loadKmods,
+      noPivot: read(cli, "no-pivot", "bool") ?? d.cli.noPivot,
+      noCgroups: read(cli, "no-cgroups", "bool") ?? d.cli.noCgroups,
+      user: read(cli, "user", "string-or-unset"),
+      ldconfig: read(cli, "ldconfig", "string-or-unset"),
+      alphaMergeVisibleDevicesEnvvars:
+        read(cli, "alpha-merge-visible-devices-envvars", "bool") ??
+          d.cli.alphaMergeVisibleDevicesEnvvars,
+    },
+    runtime: {
+      mode: read(runtime, "mode", "string") ?? d.runtime.mode,
+      cudaCompatMode: read(legacyMode, "cuda-compat-mode", "string-or-unset"),
+    },
+    skipModeDetection: read(hook, "skip-mode-detection", "bool") ?? d.skipModeDetection,
+    features: {
+      ignoreImexChannelRequests: read(features, "ignore-imex-channel-requests", "bool") ??
+        d.features.ignoreImexChannelRequests,
+      disableImexChannelCreation: read(features, "disable-imex-channel-creation", "bool") ??
+        d.features.disableImexChannelCreation,
+    },
   };
 }

@@ -9,23 +9,27 @@ import { InputError, quote } from "./errors.ts";
 const MAX_PART = 4294967295;
 
 /**
- * Parses `CUDA_VERSION`: surrounding whitespace trimmed, then one to three
- * dot-separated decimal numbers (leading zeros allowed, each at most
- * 4294967295); missing parts are 0. Returns `[major, minor, patch]`.
+ * Parses `CUDA_VERSION`: surrounding whitespace trimmed, an optional leading
+ * `v`, then one to three dot-separated decimal numbers (leading zeros
+ * allowed, each at most 4294967295); missing parts are 0. Returns
+ * `[major, minor, patch]`.
  *
  * @throws {InputError} naming the value for anything else.
  *
  * @example
  * ```ts
  * parseCudaVersion(" 9.0.176 "); // [9, 0, 176]
- * parseCudaVersion("10"); // [10, 0, 0]
+ * parseCudaVersion("v10"); // [10, 0, 0]
  * ```
  */
 export function parseCudaVersion(value: string): [number, number, number] {
-  const parts = value.trim().split(".");
+  const trimmed = value.trim();
+  const parts = (trimmed.startsWith("v") ? trimmed.slice(1) : trimmed).split(".");
   const bad = () =>
     new InputError(
-      `Invalid CUDA_VERSION ${quote(value)}: expected MAJOR[.MINOR[.PATCH]] in decimal numbers`,
+      `Invalid CUDA_VERSION ${
+        quote(value)
+      }: expected [v]MAJOR[.MINOR[.PATCH]] in decimal numbers`,
     );
   if (parts.length > 3) throw bad();
   const nums = parts.map((p) => {

@@ -25,13 +25,38 @@ export interface ContainerSpec {
   privileged: boolean;
   /** `root.path`, absolute (relative paths against the bundle) and cleaned. */
   rootfs: string;
+  /** `mounts`, in order (absent or `null`: none). */
+  mounts: readonly Mount[];
+}
+
+/** One entry of `mounts`: the fields the policy reads (absent or `null`: `undefined`). */
+export interface Mount {
+  source: string | undefined;
+  destination: string | undefined;
+}
+
+function parseMounts(value: unknown, fail: (detail: string) => InputError): Mount[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw fail(`"mounts" must be an array, got ${jsonType(value)}`);
+  return value.map((m: unknown, i) => {
+    if (!isObject(m)) throw fail(`"mounts[${i}]" must be an object, got ${jsonType(m)}`);
+    const str = (key: string) => {
+      const v = field(m, key);
+      if (v !== undefined && typeof v !== "string") {
+        throw fail(`"mounts[${i}].${key}" must be a string, got ${jsonType(v)}`);
+      }
+      return v;
+    };
+    return { source: str("source"), destination: str("destination") };
+  });
 }
 
 /**
  * Parses and validates `config.json`. Checks, in order, each with its own
  * message: a JSON object; `ociVersion` a string; `process` an object; `root`
- * an object; then `process.env`, `process.capabilities` and `root.path` (a
- * non-empty string, not `/` once resolved). `file` is the path of the file,
+ * an object; then `process.env`, `process.capabilities`, `root.path` (a
+ * non-empty string, not `/` once resolved) and `mounts` (an array of objects
+ * whose `source` and `destination`, when present, are strings). `file` is the path of the file,
  * `bundle` the absolute bundle directory.
  *
  * @throws {InputError} naming the file and the key.
@@ -70,5 +95,6 @@ export function parseSpec(text: string, file: string, bundle: string): Container
   }
   const rootfs = resolvePath(bundle, path);
   if (rootfs === "/") throw fail('"root.path" must not be the host root "/"');
-  return { ociVersion, env, privileged, rootfs };
+  const mounts = parseMounts(field(spec, "mounts"), fail);
+  return { ociVersion, env, privileged, rootfs, mounts };
 }
