@@ -16,7 +16,8 @@ interface Case {
   stdin: string;
   cwd: "tmp" | "bundle";
   hostEnv: Record<string, string>;
-  configVia: "search" | "driver" | "flag";
+  configVia: "search" | "driver" | "flag" | "xdg" | "ctk";
+  hostFiles: string[];
   installCli: "path" | "root" | "custom" | "none";
   cliExit: number;
   expect: {
@@ -68,6 +69,7 @@ function readCase(dir: string): Case {
     "configVia",
     "installCli",
     "cliExit",
+    "hostFiles",
     "expect",
   ], "case");
   const e = raw.expect;
@@ -87,7 +89,8 @@ function readCase(dir: string): Case {
     hostEnv: raw.hostEnv === undefined ? {} : stringMap(raw.hostEnv, "hostEnv"),
     configVia: raw.configVia === undefined
       ? "search"
-      : oneOf(raw.configVia, ["search", "driver", "flag"], "configVia"),
+      : oneOf(raw.configVia, ["search", "driver", "flag", "xdg", "ctk"], "configVia"),
+    hostFiles: raw.hostFiles === undefined ? [] : strings(raw.hostFiles, "hostFiles"),
     installCli: raw.installCli === undefined
       ? "path"
       : oneOf(raw.installCli, ["path", "root", "custom", "none"], "installCli"),
@@ -122,6 +125,8 @@ const CONFIG_PLACES = {
   search: "prefix/etc/nvidia-container-runtime/config.toml",
   driver: "prefix/run/nvidia/driver/etc/nvidia-container-runtime/config.toml",
   flag: "config.toml",
+  xdg: "xdg/nvidia-container-runtime/config.toml",
+  ctk: "ctk/config.toml",
 } as const;
 
 async function runCase(name: string, t: Deno.TestContext): Promise<void> {
@@ -135,6 +140,15 @@ async function runCase(name: string, t: Deno.TestContext): Promise<void> {
     const fill = (s: string) =>
       s.replaceAll("<tmp>", tmp).replaceAll("<bundle>", bundle).replaceAll("<cli>", cliPath);
     copyDir(src, bundle);
+    for (const file of c.hostFiles) {
+      if (file.startsWith("/") || file.split("/").includes("..")) {
+        throw new Error(`case.json: "hostFiles" entries must be relative paths under <tmp>`);
+      }
+      Deno.mkdirSync(`${tmp}/${file}`.slice(0, `${tmp}/${file}`.lastIndexOf("/")), {
+        recursive: true,
+      });
+      Deno.writeTextFileSync(`${tmp}/${file}`, "");
+    }
     let cli: FakeCli | undefined;
     if (c.installCli !== "none") {
       Deno.mkdirSync(cliPath.slice(0, cliPath.lastIndexOf("/")), { recursive: true });
