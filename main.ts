@@ -198,7 +198,9 @@ async function prestart(debug: boolean, configPath: string): Promise<number> {
     trace(`not a GPU container: ${decision.reason}`);
     return 0;
   }
-  const from = decision.source.kind === "env" ? decision.source.names.join(",") : decision.source.kind;
+  const from = decision.source.kind === "env"
+    ? decision.source.names.join(",")
+    : decision.source.kind;
   trace(`GPU container: devices from ${from}, legacy ${decision.legacy}`);
   for (const note of decision.notes) trace(note);
   const cli = findCli(config);
@@ -230,20 +232,8 @@ function readBeside(relative: string): string | undefined {
   }
 }
 
-/**
- * The commit the hook was built from: `build_info.json` written by the
- * compile task, else the git checkout main.ts runs from.
- */
-function buildCommit(): string | undefined {
-  const info = readBeside("./build_info.json");
-  if (info !== undefined) {
-    try {
-      const commit: unknown = JSON.parse(info)?.commit;
-      return typeof commit === "string" ? commitId(commit) : undefined;
-    } catch {
-      return undefined;
-    }
-  }
+/** The commit of the git checkout main.ts runs from (source runs). */
+function checkoutCommit(): string | undefined {
   const head = readBeside("./.git/HEAD")?.trim();
   if (head === undefined) return undefined;
   if (!head.startsWith("ref: ")) return commitId(head);
@@ -256,6 +246,23 @@ function buildCommit(): string | undefined {
     if (name === ref && id !== undefined) return commitId(id);
   }
   return undefined;
+}
+
+/**
+ * The commit the hook was built from: the git checkout main.ts runs from,
+ * else `build_info.json`, which the compile task writes and embeds.
+ */
+function buildCommit(): string | undefined {
+  const fromGit = checkoutCommit();
+  if (fromGit !== undefined) return fromGit;
+  const info = readBeside("./build_info.json");
+  if (info === undefined) return undefined;
+  try {
+    const commit: unknown = JSON.parse(info)?.commit;
+    return typeof commit === "string" ? commitId(commit) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The `-version` output; the version comes from deno.json. */

@@ -166,9 +166,8 @@ export function parseConfig(text: string, file: string): HookConfig {
       noCgroups: read(cli, "no-cgroups", "bool") ?? d.cli.noCgroups,
       user: read(cli, "user", "string-or-unset"),
       ldconfig: read(cli, "ldconfig", "string-or-unset"),
-      alphaMergeVisibleDevicesEnvvars:
-        read(cli, "alpha-merge-visible-devices-envvars", "bool") ??
-          d.cli.alphaMergeVisibleDevicesEnvvars,
+      alphaMergeVisibleDevicesEnvvars: read(cli, "alpha-merge-visible-devices-envvars", "bool") ??
+        d.cli.alphaMergeVisibleDevicesEnvvars,
     },
     runtime: {
       mode: read(runtime, "mode", "string") ?? d.runtime.mode,

@@ -27,9 +27,7 @@ export function parseCudaVersion(value: string): [number, number, number] {
   const parts = (trimmed.startsWith("v") ? trimmed.slice(1) : trimmed).split(".");
   const bad = () =>
     new InputError(
-      `Invalid CUDA_VERSION ${
-        quote(value)
-      }: expected [v]MAJOR[.MINOR[.PATCH]] in decimal numbers`,
+      `Invalid CUDA_VERSION ${quote(value)}: expected [v]MAJOR[.MINOR[.PATCH]] in decimal numbers`,
     );
   if (parts.length > 3) throw bad();
   const nums = parts.map((p) => {

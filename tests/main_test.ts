@@ -12,6 +12,8 @@ const USAGE = `Usage of nvidia-container-runtime-hook:
         configuration file
   -debug
         enable debug output
+  -version
+        show the version information
 
 Commands:
   prestart
@@ -47,6 +49,49 @@ Deno.test("main() prints usage and exits 2 without a command", async () => {
     const r = await runHook({ args: [], env: s.hookEnv });
     assert.equal(r.stderr, `${P}No command given\n${USAGE}`);
     assert.equal(r.code, 2);
+  } finally {
+    s.done();
+  }
+});
+
+Deno.test("main() prints the version from deno.json and the git commit with -version", async (t) => {
+  const s = setup();
+  try {
+    const version = JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url)))
+      .version;
+    assert.match(version, /^\d+\.\d+\.\d+/);
+    const git = new Deno.Command("git", {
+      args: ["rev-parse", "HEAD"],
+      cwd: new URL("..", import.meta.url),
+    }).outputSync();
+    const commit = new TextDecoder().decode(git.stdout).trim();
+    const compiled = (Deno.env.get("HOOK_BIN") ?? "") !== "";
+    for (const args of [["-version"], ["--version", "prestart"], ["-version=true", "nope"]]) {
+      await t.step(args.join(" "), async () => {
+        // No stdin is read: the state below would be an error for prestart.
+        const r = await runHook({ args, env: s.hookEnv, stdin: "not json" });
+        assert.equal(r.stderr, "");
+        assert.equal(r.code, 0);
+        const lines = r.stdout.split("\n");
+        assert.equal(lines[0], `NVIDIA Container Runtime Hook version ${version}`);
+        if (compiled) assert.match(lines[1] ?? "", /^commit: [0-9a-f]{40}$/);
+        else assert.equal(lines[1], `commit: ${commit}`);
+        assert.deepEqual(lines.slice(2), [""]);
+      });
+    }
+    await t.step("-version=false prestart runs the hook", async () => {
+      const r = await runHook({
+        args: ["-version=false", "prestart"],
+        env: s.hookEnv,
+        stdin: "[]",
+      });
+      assert.equal(r.stdout, "");
+      assert.equal(
+        r.stderr,
+        `${P}Cannot parse container state on stdin: expected a JSON object, got an array\n`,
+      );
+      assert.equal(r.code, 1);
+    });
   } finally {
     s.done();
   }
