@@ -13,7 +13,9 @@ import { decideGpu } from "./lib/decide_gpu.ts";
 import { HostError, InputError, PolicyError, UsageError } from "./lib/errors.ts";
 import { configCandidates, defaultHookConfig, type HookConfig } from "./lib/hook_config.ts";
 import { normalizeLdconfig } from "./lib/normalize_ldconfig.ts";
-import { parseArgs, usage } from "./lib/parse_args.ts";
+import { type Invocation, parseArgs, usage } from "./lib/parse_args.ts";
+import type { ExplainFacts } from "./lib/explain.ts";
+import { resolvePath } from "./lib/clean_path.ts";
 import { MAX_SPEC_BYTES, parseSpec } from "./lib/parse_spec.ts";
 import { MAX_STATE_BYTES, parseState } from "./lib/parse_state.ts";
 
@@ -90,21 +92,40 @@ function readFile(path: string, cap: number, what: string, missingOk = false): s
   return new TextDecoder().decode(bytes);
 }
 
-async function loadConfig(flagPath: string, trace: (s: string) => void): Promise<HookConfig> {
-  const candidates = configCandidates(flagPath, {
+/** The config in use and where it came from. */
+interface LoadedConfig {
+  config: HookConfig;
+  /** The file, or `null` for the built-in defaults. */
+  file: string | null;
+  origin: string;
+}
+
+function configSearch(flagPath: string) {
+  return configCandidates(flagPath, {
     ctkConfigFilePath: Deno.env.get("NVIDIA_CTK_CONFIG_FILE_PATH"),
     xdgConfigHome: Deno.env.get("XDG_CONFIG_HOME"),
     prefix: Deno.env.get(CONFIG_PREFIX_ENV),
   });
-  for (const { path, required, origin } of candidates) {
-    const text = readFile(path, MAX_CONFIG_BYTES, "config file", !required);
-    if (text === undefined) continue;
-    trace(`config: ${path} (${origin})`);
-    const { parseConfig } = await import("./lib/parse_config.ts");
-    return parseConfig(text, path);
+}
+
+/** The first config file of the search that exists, with its text. */
+function findConfig(flagPath: string) {
+  for (const candidate of configSearch(flagPath)) {
+    const text = readFile(candidate.path, MAX_CONFIG_BYTES, "config file", !candidate.required);
+    if (text !== undefined) return { ...candidate, text };
   }
-  trace("config: no config file found, using the defaults");
-  return defaultHookConfig();
+  return undefined;
+}
+
+async function loadConfig(flagPath: string, trace: (s: string) => void): Promise<LoadedConfig> {
+  const found = findConfig(flagPath);
+  if (found === undefined) {
+    trace("config: no config file found, using the defaults");
+    return { config: defaultHookConfig(), file: null, origin: "built-in defaults" };
+  }
+  trace(`config: ${found.path} (${found.origin})`);
+  const { parseConfig } = await import("./lib/parse_config.ts");
+  return { config: parseConfig(found.text, found.path), file: found.path, origin: found.origin };
 }
 
 function exists(path: string): boolean {
@@ -178,25 +199,46 @@ async function runCli(argv: string[], env: Record<string, string>): Promise<numb
   }
 }
 
-async function prestart(debug: boolean, configPath: string): Promise<number> {
-  const trace = debug ? (s: string) => say(`${PROGRAM}: debug: ${s}\n`) : () => {};
-  const config = await loadConfig(configPath, trace);
+/** What the hook learnt on its way to the CLI (the facts `explain` reports). */
+type Facts = ExplainFacts & { cliEnv?: Record<string, string> };
+
+/** Where the container comes from: a state on stdin, or (`explain`) a bundle directory. */
+type StateSource = { kind: "stdin" } | { kind: "bundle"; dir: string };
+
+function readState(source: StateSource): { pid: number | null; bundle: string } {
+  if (source.kind === "bundle") return { pid: null, bundle: resolvePath(Deno.cwd(), source.dir) };
   const stdin = readCapped(Deno.stdin, MAX_STATE_BYTES, 4096);
   if (stdin === undefined) {
     throw new InputError(
       `Cannot read container state on stdin: larger than ${MAX_STATE_BYTES} bytes`,
     );
   }
-  const state = parseState(new TextDecoder().decode(stdin), Deno.cwd());
+  return parseState(new TextDecoder().decode(stdin), Deno.cwd());
+}
+
+/**
+ * The whole decision of `prestart`, up to (not including) running the CLI:
+ * fills `facts` as it goes, so that `explain` can report how far it got.
+ */
+async function decide(
+  facts: Facts,
+  options: { debug: boolean; configPath: string; state: StateSource },
+  trace: (s: string) => void,
+): Promise<void> {
+  const loaded = await loadConfig(options.configPath, trace);
+  const config = loaded.config;
+  Object.assign(facts, { configFile: loaded.file, configOrigin: loaded.origin, config });
+  const state = readState(options.state);
+  Object.assign(facts, state);
   trace(`state: pid ${state.pid}, bundle ${state.bundle}`);
   const specFile = `${state.bundle === "/" ? "" : state.bundle}/config.json`;
   const specText = readFile(specFile, MAX_SPEC_BYTES, "OCI spec") as string;
-  const spec = parseSpec(specText, specFile, state.bundle);
+  const spec = facts.spec = parseSpec(specText, specFile, state.bundle);
   trace(`container: rootfs ${spec.rootfs}, privileged ${spec.privileged}`);
-  const decision = decideGpu(spec, config);
+  const decision = facts.decision = decideGpu(spec, config);
   if (!decision.wantsGpu) {
     trace(`not a GPU container: ${decision.reason}`);
-    return 0;
+    return;
   }
   const from = decision.source.kind === "env"
     ? decision.source.names.join(",")
@@ -204,17 +246,99 @@ async function prestart(debug: boolean, configPath: string): Promise<number> {
   trace(`GPU container: devices from ${from}, legacy ${decision.legacy}`);
   for (const note of decision.notes) trace(note);
   const cli = findCli(config);
+  facts.cli = { path: cli.path, searched: cli.searchPath !== undefined };
   const ldconfig = normalizeLdconfig(config.cli.ldconfig, exists);
   const argvConfig = { ...config, cli: { ...config.cli, ldconfig } };
-  const argv = buildArgv(argvConfig, decision, {
+  facts.argv = buildArgv(argvConfig, decision, {
     cliPath: cli.path,
-    debugFlag: debug,
-    pid: state.pid,
+    debugFlag: options.debug,
+    pid: state.pid ?? 0,
     rootfs: spec.rootfs,
   });
-  trace(`running ${JSON.stringify(argv)}`);
-  const env = cliEnvironment(Deno.env.toObject(), cli.searchPath, config.cli.environment);
-  return await runCli(argv, env);
+  if (state.pid === null) {
+    facts.argv = facts.argv.map((a) => (a === "--pid=0" ? "--pid=PID" : a));
+  }
+  facts.cliEnv = cliEnvironment(Deno.env.toObject(), cli.searchPath, config.cli.environment);
+}
+
+function tracer(debug: boolean): (s: string) => void {
+  return debug ? (s: string) => say(`${PROGRAM}: debug: ${s}\n`) : () => {};
+}
+
+async function prestart(debug: boolean, configPath: string): Promise<number> {
+  const trace = tracer(debug);
+  const facts: Facts = { configFile: null, configOrigin: "" };
+  await decide(facts, { debug, configPath, state: { kind: "stdin" } }, trace);
+  if (facts.argv === undefined || facts.cliEnv === undefined) return 0;
+  trace(`running ${JSON.stringify(facts.argv)}`);
+  return await runCli([...facts.argv], facts.cliEnv);
+}
+
+/** The message of an error `main` reports as one line, or `undefined` for others. */
+function knownMessage(e: unknown): string | undefined {
+  const known = e instanceof InputError || e instanceof PolicyError || e instanceof HostError;
+  return known ? e.message.replaceAll("\n", " ") : undefined;
+}
+
+async function operator(
+  invocation: Extract<Invocation, { kind: "operator" }>,
+): Promise<number> {
+  const { parseCommandArgs } = await import("./lib/parse_command_args.ts");
+  const { stableJson } = await import("./lib/stable_json.ts");
+  const options = parseCommandArgs(invocation.command, invocation.args);
+  switch (options.command) {
+    case "help":
+      say(usage(PROGRAM));
+      return 0;
+    case "explain": {
+      const { explainReport, formatExplain } = await import("./lib/explain.ts");
+      const facts: Facts = { configFile: null, configOrigin: "" };
+      const state: StateSource = options.bundle === undefined
+        ? { kind: "stdin" }
+        : { kind: "bundle", dir: options.bundle };
+      try {
+        const configPath = options.configPath ?? invocation.configPath;
+        await decide(
+          facts,
+          { debug: invocation.debug, configPath, state },
+          tracer(invocation.debug),
+        );
+      } catch (e) {
+        const message = knownMessage(e);
+        if (message === undefined) throw e;
+        facts.error = message;
+      }
+      const report = explainReport(facts);
+      writeAll(Deno.stdout, options.json ? stableJson(report) : formatExplain(report));
+      return report.error === null ? 0 : 1;
+    }
+    case "check-config": {
+      const { checkConfig, formatCheckReport, noConfigReport } = await import(
+        "./lib/check_config.ts"
+      );
+      let report;
+      try {
+        const found = findConfig(options.file ?? invocation.configPath);
+        report = found === undefined ? noConfigReport() : checkConfig(
+          found.text,
+          found.path,
+          options.file === undefined ? found.origin : "argument",
+        );
+      } catch (e) {
+        const message = knownMessage(e);
+        if (message === undefined) throw e;
+        const file = options.file ?? null;
+        report = { file, origin: "argument", settings: [], warnings: [], error: message };
+      }
+      writeAll(Deno.stdout, options.json ? stableJson(report) : formatCheckReport(report));
+      return report.error === null ? 0 : 1;
+    }
+    case "print-oci-hook": {
+      const { ociHook } = await import("./lib/oci_hook.ts");
+      writeAll(Deno.stdout, stableJson(ociHook(options.path)));
+      return 0;
+    }
+  }
 }
 
 /** A full git commit id, or `undefined`. */
@@ -290,6 +414,7 @@ export async function main(args: readonly string[]): Promise<number> {
       return 0;
     }
     debug = invocation.debug;
+    if (invocation.kind === "operator") return await operator(invocation);
     switch (invocation.command) {
       case "prestart":
         return await prestart(invocation.debug, invocation.configPath);
@@ -302,9 +427,8 @@ export async function main(args: readonly string[]): Promise<number> {
       say(`${PROGRAM}: ${e.message}\n${usage(PROGRAM)}`);
       return 2;
     }
-    const known = e instanceof InputError || e instanceof PolicyError || e instanceof HostError;
-    const message = known ? e.message : `Internal error: ${errorText(e)}`;
-    say(`${PROGRAM}: ${message.replaceAll("\n", " ")}\n`);
+    const message = knownMessage(e) ?? `Internal error: ${errorText(e)}`.replaceAll("\n", " ");
+    say(`${PROGRAM}: ${message}\n`);
     if (debug && e instanceof Error && e.stack !== undefined) say(`${e.stack}\n`);
     return 1;
   }

@@ -5,14 +5,20 @@
  * @module
  */
 
-import { printable, quote, UsageError } from "./errors.ts";
-import { parseBool } from "./parse_bool.ts";
+import { type FlagKind, parseFlags } from "./_flags.ts";
+import { quote, UsageError } from "./errors.ts";
 
 /** The commands the hook knows, in the order the usage lists them. */
 export const COMMANDS = ["prestart", "poststart", "poststop"] as const;
 
 /** One of {@linkcode COMMANDS}. */
 export type Command = typeof COMMANDS[number];
+
+/** The operator commands (arguments parsed by `parseCommandArgs`). */
+export const OPERATOR_COMMANDS = ["explain", "check-config", "print-oci-hook"] as const;
+
+/** One of {@linkcode OPERATOR_COMMANDS}. */
+export type OperatorCommand = typeof OPERATOR_COMMANDS[number];
 
 /** What the command line asks for. */
 export type Invocation =
@@ -26,10 +32,18 @@ export type Invocation =
     debug: boolean;
     /** `-config FILE`; `""` (the default) means search the default places. */
     configPath: string;
+  }
+  | {
+    kind: "operator";
+    command: OperatorCommand;
+    debug: boolean;
+    configPath: string;
+    /** The words after the command, for `parseCommandArgs`. */
+    args: readonly string[];
   };
 
 /** Flags and their kind; a bool flag takes no separate value word. */
-const FLAGS = new Map<string, "bool" | "string">([
+const FLAGS = new Map<string, FlagKind>([
   ["debug", "bool"],
   ["config", "string"],
   ["version", "bool"],
@@ -60,6 +74,12 @@ export function usage(program: string): string {
     "        no-op",
     "  poststop",
     "        no-op",
+    "  explain [--bundle DIR] [--json] [-config FILE]",
+    "        show the decision prestart would make (state on stdin, or a bundle directory)",
+    "  check-config [--json] [FILE]",
+    "        load the config file prestart would use (or FILE) and report its settings",
+    "  print-oci-hook [--path P]",
+    "        print the OCI hooks.d JSON for podman and CRI-O",
     "",
   ].join("\n");
 }
@@ -72,7 +92,8 @@ function isCommand(word: string): word is Command {
  * Parses the arguments after the program name. Flags are `-name` or
  * `--name`, values `-name=value` or `-name value`; `--` ends the flags;
  * parsing stops at the first non-flag word, the command; words after it are
- * ignored. `-version` wins over any command (or none).
+ * ignored for the hook commands and returned for the operator commands.
+ * `-version` wins over any command (or none).
  *
  * @throws {UsageError} on an unknown flag, a missing value, a bad boolean, a
  * missing or unknown command.
@@ -84,56 +105,27 @@ function isCommand(word: string): word is Command {
  * ```
  */
 export function parseArgs(args: readonly string[]): Invocation {
-  const bools = new Map<string, boolean>();
-  const strings = new Map<string, string>();
-  let i = 0;
-  while (i < args.length) {
-    const word = args[i] as string;
-    if (word.length < 2 || word[0] !== "-") break;
-    i++;
-    if (word === "--") break;
-    let name = word.slice(word[1] === "-" ? 2 : 1);
-    if (name === "" || name[0] === "-" || name[0] === "=") {
-      throw new UsageError(`Bad flag syntax: ${printable(word)}`);
-    }
-    let value: string | undefined;
-    const eq = name.indexOf("=");
-    if (eq > 0) {
-      value = name.slice(eq + 1);
-      name = name.slice(0, eq);
-    }
-    const kind = FLAGS.get(name);
-    switch (kind) {
-      case undefined:
-        if (name === "h" || name === "help") return { kind: "help" };
-        throw new UsageError(`Flag provided but not defined: -${printable(name)}`);
-      case "bool": {
-        const b = value === undefined ? true : parseBool(value);
-        if (b === undefined) {
-          throw new UsageError(
-            `Invalid boolean value ${quote(value ?? "")} for -${name}: parse error`,
-          );
-        }
-        bools.set(name, b);
-        break;
-      }
-      case "string":
-        if (value === undefined) {
-          if (i >= args.length) throw new UsageError(`Flag needs an argument: -${name}`);
-          value = args[i++] as string;
-        }
-        strings.set(name, value);
-        break;
-    }
-  }
+  const { help, bools, strings, rest } = parseFlags(args, FLAGS);
+  if (help) return { kind: "help" };
   if (bools.get("version") === true) return { kind: "version" };
-  const command = args[i];
+  const command = rest[0];
   if (command === undefined) throw new UsageError("No command given");
+  const debug = bools.get("debug") ?? false;
+  const configPath = strings.get("config") ?? "";
+  if ((OPERATOR_COMMANDS as readonly string[]).includes(command)) {
+    return {
+      kind: "operator",
+      command: command as OperatorCommand,
+      debug,
+      configPath,
+      args: rest.slice(1),
+    };
+  }
   if (!isCommand(command)) throw new UsageError(`Unknown command ${quote(command)}`);
   return {
     kind: "run",
     command,
-    debug: bools.get("debug") ?? false,
-    configPath: strings.get("config") ?? "",
+    debug,
+    configPath,
   };
 }

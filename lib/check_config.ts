@@ -1,0 +1,217 @@
+/**
+ * `check-config`: loads a config file the way `prestart` does and reports
+ * the effective settings, errors with line numbers, and warnings for
+ * unknown keys (with a suggestion for near misses) and risky values.
+ *
+ * @module
+ */
+
+import { parse } from "smol-toml";
+import { CONFIG_KEYS, CONFIG_TABLES, isToleratedKey } from "./config_keys.ts";
+import { didYouMean } from "./did_you_mean.ts";
+import { InputError } from "./errors.ts";
+import { defaultHookConfig, type HookConfig } from "./hook_config.ts";
+import { parseConfig } from "./parse_config.ts";
+
+/** One effective setting. */
+export interface Setting {
+  key: string;
+  /** The value `prestart` uses (`null`: unset). */
+  value: boolean | string | readonly string[] | null;
+  /** Not set in the file: the built-in default applies. */
+  isDefault: boolean;
+}
+
+/** What `check-config` found. */
+export interface CheckReport {
+  /** The file checked, or `null` when none was found (built-in defaults). */
+  file: string | null;
+  /** Where the file came from (`-config flag`, `built-in path`, ...). */
+  origin: string;
+  /** Every known key, in the order of the SPEC's table (empty on error). */
+  settings: readonly Setting[];
+  /** Unknown keys and risky values; they do not fail `prestart`. */
+  warnings: readonly string[];
+  /** The error `prestart` would report, or `null`. */
+  error: string | null;
+}
+
+type Doc = Record<string, unknown>;
+
+function isTable(v: unknown): v is Doc {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+/** The dotted paths of every value that is not a table. */
+function leafKeys(doc: Doc, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(doc)) {
+    const key = prefix + k;
+    if (isTable(v)) out.push(...leafKeys(v, `${key}.`));
+    else out.push(key);
+  }
+  return out;
+}
+
+function has(doc: Doc, dotted: string): boolean {
+  let node: unknown = doc;
+  for (const part of dotted.split(".")) {
+    if (!isTable(node) || !Object.hasOwn(node, part)) return false;
+    node = node[part];
+  }
+  return true;
+}
+
+function unquote(part: string): string {
+  const p = part.trim();
+  return (p.startsWith('"') && p.endsWith('"')) || (p.startsWith("'") && p.endsWith("'"))
+    ? p.slice(1, -1)
+    : p;
+}
+
+function dotted(raw: string): string {
+  return raw.split(".").map(unquote).join(".");
+}
+
+/**
+ * The 1-based line where `key` (dotted) is assigned, found by tracking
+ * `[table]` headers; `undefined` when not found (inline tables, say).
+ *
+ * @example
+ * ```ts
+ * keyLine('[nvidia-container-cli]\nload-kmods = 1\n', "nvidia-container-cli.load-kmods"); // 2
+ * ```
+ */
+export function keyLine(text: string, key: string): number | undefined {
+  let table = "";
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).trim();
+    if (line.startsWith("[")) {
+      const end = line.indexOf("]");
+      if (end > 0) table = dotted(line.slice(line.startsWith("[[") ? 2 : 1, end));
+      continue;
+    }
+    const eq = line.indexOf("=");
+    if (eq <= 0 || line.startsWith("#")) continue;
+    const full = (table === "" ? "" : `${table}.`) + dotted(line.slice(0, eq));
+    if (full === key) return i + 1;
+  }
+  return undefined;
+}
+
+function at(text: string, key: string): string {
+  const line = keyLine(text, key);
+  return line === undefined ? "" : `line ${line}: `;
+}
+
+function unknownKeyWarning(text: string, key: string): string {
+  const known = CONFIG_KEYS.map((k) => k.key);
+  const leaf = key.slice(key.lastIndexOf(".") + 1);
+  const sameLeaf = known.find((k) => k.endsWith(`.${leaf}`) || k === leaf);
+  const suggestion = didYouMean(key, known) ?? sameLeaf;
+  return `${at(text, key)}unknown key "${key}"` +
+    (suggestion === undefined ? "" : `; did you mean "${suggestion}"?`);
+}
+
+function settingsOf(config: HookConfig, doc: Doc): Setting[] {
+  return CONFIG_KEYS.map(({ key, value }) => {
+    const v = value(config);
+    return { key, value: v === undefined ? null : v, isDefault: !has(doc, key) };
+  });
+}
+
+/**
+ * Checks the text of a config file. `file` names it; `origin` says where it
+ * came from.
+ *
+ * @example
+ * ```ts
+ * const r = checkConfig("[nvidia-container-cli]\nno-cgroup = true\n", "/etc/c.toml", "-config flag");
+ * r.warnings; // ['line 2: unknown key "nvidia-container-cli.no-cgroup"; did you mean "nvidia-container-cli.no-cgroups"?']
+ * ```
+ */
+export function checkConfig(text: string, file: string, origin: string): CheckReport {
+  let config: HookConfig;
+  try {
+    config = parseConfig(text, file);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    const key = /: "([^"[]+)/.exec(e.message)?.[1];
+    const line = key === undefined ? undefined : keyLine(text, key);
+    const where = line === undefined ? "" : ` (line ${line})`;
+    return { file, origin, settings: [], warnings: [], error: e.message + where };
+  }
+  const doc = parse(text) as Doc;
+  const warnings: string[] = [];
+  const known = new Set(CONFIG_KEYS.map((k) => k.key));
+  const tables = new Set<string>(CONFIG_TABLES);
+  const knownList = [...known];
+  for (const key of leafKeys(doc)) {
+    if (known.has(key) || tables.has(key)) continue;
+    // Keys of other NVIDIA tools pass, unless they look like a misspelt key of ours.
+    if (isToleratedKey(key) && didYouMean(key, knownList) === undefined) continue;
+    warnings.push(unknownKeyWarning(text, key));
+  }
+  const ldconfig = config.cli.ldconfig;
+  if (ldconfig !== undefined && !ldconfig.startsWith("@")) {
+    warnings.push(
+      `${at(text, "nvidia-container-cli.ldconfig")}nvidia-container-cli.ldconfig ${
+        JSON.stringify(ldconfig)
+      } does not start with "@": the CLI will run the container's ldconfig, not the host's`,
+    );
+  }
+  return { file, origin, settings: settingsOf(config, doc), warnings, error: null };
+}
+
+/**
+ * The report when no config file exists: the built-in defaults.
+ *
+ * @example
+ * ```ts
+ * noConfigReport().file; // null
+ * ```
+ */
+export function noConfigReport(): CheckReport {
+  return {
+    file: null,
+    origin: "none found: built-in defaults",
+    settings: settingsOf(defaultHookConfig(), {}),
+    warnings: [],
+    error: null,
+  };
+}
+
+function formatValue(value: Setting["value"]): string {
+  if (value === null) return "(unset)";
+  return typeof value === "string" || typeof value === "boolean"
+    ? JSON.stringify(value)
+    : `[${value.map((v) => JSON.stringify(v)).join(", ")}]`;
+}
+
+/**
+ * The human-readable report: the file, one aligned line per setting with
+ * `(default)` marks, then warnings and the error.
+ *
+ * @example
+ * ```ts
+ * formatCheckReport(noConfigReport()).split("\n")[0];
+ * // "config file: none found: built-in defaults"
+ * ```
+ */
+export function formatCheckReport(report: CheckReport): string {
+  const lines = [
+    report.file === null
+      ? `config file: ${report.origin}`
+      : `config file: ${report.file} (${report.origin})`,
+  ];
+  const width = Math.max(...report.settings.map((s) => s.key.length));
+  for (const s of report.settings) {
+    const mark = s.isDefault ? "  (default)" : "";
+    lines.push(`  ${s.key.padEnd(width)} = ${formatValue(s.value)}${mark}`);
+  }
+  for (const w of report.warnings) lines.push(`warning: ${w}`);
+  if (report.error !== null) lines.push(`error: ${report.error}`);
+  else lines.push(report.warnings.length === 0 ? "ok" : `ok, ${report.warnings.length} warning(s)`);
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,168 @@
+/**
+ * The keys of the config file (SPEC 3.2): what `prestart` reads, and what it
+ * tolerates silently. `check-config` uses this table to show the effective
+ * settings and to report unknown keys.
+ *
+ * @module
+ */
+
+import type { HookConfig } from "./hook_config.ts";
+
+/** How a known key is typed in the file. */
+export type KeyType = "bool" | "string" | "string, empty = unset" | 'array of "KEY=VALUE"';
+
+/** One key `prestart` reads. */
+export interface ConfigKey {
+  /** The dotted key, e.g. `nvidia-container-cli.load-kmods`. */
+  key: string;
+  type: KeyType;
+  /** `2020` for the seed-era keys, `later` for those added upstream since. */
+  tag: "2020" | "later";
+  /** The effective value in a loaded config, as it is used. */
+  value(config: HookConfig): boolean | string | readonly string[] | undefined;
+}
+
+/** Every key `prestart` reads, in the order of the SPEC's table. */
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  { key: "disable-require", type: "bool", tag: "2020", value: (c) => c.disableRequire },
+  { key: "swarm-resource", type: "string", tag: "later", value: (c) => c.swarmResource },
+  {
+    key: "accept-nvidia-visible-devices-envvar-when-unprivileged",
+    type: "bool",
+    tag: "later",
+    value: (c) => c.acceptEnvvarUnprivileged,
+  },
+  {
+    key: "accept-nvidia-visible-devices-as-volume-mounts",
+    type: "bool",
+    tag: "later",
+    value: (c) => c.acceptDeviceListAsVolumeMounts,
+  },
+  {
+    key: "supported-driver-capabilities",
+    type: "string",
+    tag: "later",
+    value: (c) => c.supportedDriverCapabilities,
+  },
+  {
+    key: "nvidia-container-cli.root",
+    type: "string, empty = unset",
+    tag: "2020",
+    value: (c) => c.cli.root,
+  },
+  {
+    key: "nvidia-container-cli.path",
+    type: "string, empty = unset",
+    tag: "2020",
+    value: (c) => c.cli.path,
+  },
+  {
+    key: "nvidia-container-cli.environment",
+    type: 'array of "KEY=VALUE"',
+    tag: "2020",
+    value: (c) => c.cli.environment,
+  },
+  {
+    key: "nvidia-container-cli.debug",
+    type: "string, empty = unset",
+    tag: "2020",
+    value: (c) => c.cli.debug,
+  },
+  {
+    key: "nvidia-container-cli.ldcache",
+    type: "string, empty = unset",
+    tag: "2020",
+    value: (c) => c.cli.ldcache,
+  },
+  {
+    key: "nvidia-container-cli.load-kmods",
+    type: "bool",
+    tag: "2020",
+    value: (c) => c.cli.loadKmods,
+  },
+  { key: "nvidia-container-cli.no-pivot", type: "bool", tag: "2020", value: (c) => c.cli.noPivot },
+  {
+    key: "nvidia-container-cli.no-cgroups",
+    type: "bool",
+    tag: "2020",
+    value: (c) => c.cli.noCgroups,
+  },
+  {
+    key: "nvidia-container-cli.user",
+    type: "string, empty = unset",
+    tag: "2020",
+    value: (c) => c.cli.user,
+  },
+  {
+    key: "nvidia-container-cli.ldconfig",
+    type: "string, empty = unset",
+    tag: "2020",
+    value: (c) => c.cli.ldconfig,
+  },
+  {
+    key: "nvidia-container-cli.alpha-merge-visible-devices-envvars",
+    type: "bool",
+    tag: "2020",
+    value: (c) => c.cli.alphaMergeVisibleDevicesEnvvars,
+  },
+  {
+    key: "nvidia-container-runtime.mode",
+    type: "string",
+    tag: "later",
+    value: (c) => c.runtime.mode,
+  },
+  {
+    key: "nvidia-container-runtime.modes.legacy.cuda-compat-mode",
+    type: "string, empty = unset",
+    tag: "later",
+    value: (c) => c.runtime.cudaCompatMode,
+  },
+  {
+    key: "nvidia-container-runtime-hook.skip-mode-detection",
+    type: "bool",
+    tag: "later",
+    value: (c) => c.skipModeDetection,
+  },
+  {
+    key: "features.ignore-imex-channel-requests",
+    type: "bool",
+    tag: "later",
+    value: (c) => c.features.ignoreImexChannelRequests,
+  },
+  {
+    key: "features.disable-imex-channel-creation",
+    type: "bool",
+    tag: "later",
+    value: (c) => c.features.disableImexChannelCreation,
+  },
+];
+
+/** The tables that hold known keys; a scalar in their place is an error. */
+export const CONFIG_TABLES = [
+  "nvidia-container-cli",
+  "nvidia-container-runtime",
+  "nvidia-container-runtime.modes",
+  "nvidia-container-runtime.modes.legacy",
+  "nvidia-container-runtime-hook",
+  "features",
+] as const;
+
+/**
+ * Whether an unknown dotted key is one that real hosts carry for other
+ * NVIDIA tools (SPEC 3.2): anything else under `nvidia-container-runtime`,
+ * `nvidia-container-runtime-hook.path`, anything under `nvidia-ctk`, any
+ * other `features` flag, `nvidia-container-cli.cuda-compat-mode`.
+ *
+ * @example
+ * ```ts
+ * isToleratedKey("nvidia-container-runtime.log-level"); // true
+ * isToleratedKey("nvidia-container-cli.load-kmod"); // false
+ * ```
+ */
+export function isToleratedKey(key: string): boolean {
+  return key.startsWith("nvidia-container-runtime.") ||
+    key === "nvidia-container-runtime-hook.path" ||
+    key === "nvidia-ctk" || key.startsWith("nvidia-ctk.") ||
+    key.startsWith("features.") ||
+    key === "nvidia-container-cli.cuda-compat-mode";
+}
