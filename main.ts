@@ -67,6 +67,10 @@ function readCapped(
   return used > cap ? undefined : buf.subarray(0, used);
 }
 
+class NotRegularFile extends Error {
+  override message = "not a regular file";
+}
+
 function errorText(e: unknown): string {
   if (e instanceof Deno.errors.NotFound) return "no such file or directory";
   if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
@@ -78,9 +82,11 @@ function errorText(e: unknown): string {
 function readFile(path: string, cap: number, what: string, missingOk = false): string | undefined {
   let bytes: Uint8Array | undefined;
   try {
-    using file = Deno.openSync(path);
-    const info = file.statSync();
+    // Refuse FIFOs and devices before open(): opening a FIFO blocks forever.
+    const info = Deno.statSync(path);
     if (info.isDirectory) throw new Deno.errors.IsADirectory();
+    if (!info.isFile) throw new NotRegularFile();
+    using file = Deno.openSync(path);
     bytes = readCapped(file, cap, info.size);
   } catch (e) {
     if (missingOk && e instanceof Deno.errors.NotFound) return undefined;
@@ -137,6 +143,23 @@ function exists(path: string): boolean {
   }
 }
 
+/**
+ * For `explain`: the error that spawning `path` would give `prestart` (a
+ * configured path is not checked before it is run).
+ */
+function checkRunnable(path: string): void {
+  let reason: string | undefined;
+  try {
+    const info = Deno.statSync(path);
+    if (!info.isFile || ((info.mode ?? 0) & 0o111) === 0) reason = "permission denied";
+  } catch (e) {
+    reason = errorText(e);
+  }
+  if (reason !== undefined) {
+    throw new HostError(`Cannot run nvidia-container-cli ${JSON.stringify(path)}: ${reason}`);
+  }
+}
+
 function isExecutableFile(path: string): boolean {
   try {
     const info = Deno.statSync(path);
@@ -151,10 +174,7 @@ function findCli(config: HookConfig): { path: string; searchPath: string | undef
   const configured = config.cli.path;
   if (configured !== undefined) {
     // Relative to the working directory, never looked up in PATH.
-    return {
-      path: configured.includes("/") ? configured : `./${configured}`,
-      searchPath: undefined,
-    };
+    return { path: resolvePath(Deno.cwd(), configured), searchPath: undefined };
   }
   const dirs = cliSearchDirs(Deno.env.get("PATH"), config.cli.root);
   for (const dir of dirs) {
@@ -277,7 +297,15 @@ async function prestart(debug: boolean, configPath: string): Promise<number> {
 /** The message of an error `main` reports as one line, or `undefined` for others. */
 function knownMessage(e: unknown): string | undefined {
   const known = e instanceof InputError || e instanceof PolicyError || e instanceof HostError;
-  return known ? e.message.replaceAll("\n", " ") : undefined;
+  return known ? oneLine(e.message) : undefined;
+}
+
+/** Control and line-separator characters as `\uXXXX`, so an error stays one line. */
+function oneLine(message: string): string {
+  return message.replace(
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 async function operator(
@@ -303,6 +331,7 @@ async function operator(
           { debug: invocation.debug, configPath, state },
           tracer(invocation.debug),
         );
+        if (facts.cli !== undefined) checkRunnable(facts.cli.path);
       } catch (e) {
         const message = knownMessage(e);
         if (message === undefined) throw e;
@@ -427,7 +456,7 @@ export async function main(args: readonly string[]): Promise<number> {
       say(`${PROGRAM}: ${e.message}\n${usage(PROGRAM)}`);
       return 2;
     }
-    const message = knownMessage(e) ?? `Internal error: ${errorText(e)}`.replaceAll("\n", " ");
+    const message = knownMessage(e) ?? oneLine(`Internal error: ${errorText(e)}`);
     say(`${PROGRAM}: ${message}\n`);
     if (debug && e instanceof Error && e.stack !== undefined) say(`${e.stack}\n`);
     return 1;

@@ -6,6 +6,7 @@
 
 import type { GpuDecision } from "./decide_gpu.ts";
 import { deviceOption } from "./devices.ts";
+import { InputError } from "./errors.ts";
 import type { HookConfig } from "./hook_config.ts";
 import { imexOption } from "./imex_channels.ts";
 
@@ -26,6 +27,8 @@ export interface ArgvOptions {
  * path, global options, `configure`, its options, `--pid=`, the rootfs.
  * `config.cli.ldconfig` is used as given (normalise it first with
  * `normalizeLdconfig`).
+ *
+ * @throws {InputError} when a value holds a NUL byte (no argv element can).
  *
  * @example
  * ```ts
@@ -62,5 +65,16 @@ export function buildArgv(
   for (const capability of decision.capabilities) argv.push(`--${capability}`);
   for (const requirement of decision.requirements) argv.push(`--require=${requirement.value}`);
   argv.push(`--pid=${options.pid}`, options.rootfs);
+  // An argv element cannot hold a NUL byte: refuse here rather than at the spawn.
+  for (const element of argv) {
+    if (element.includes("\0")) {
+      const name = element.startsWith("--")
+        ? element.split("=")[0] as string
+        : "the rootfs or CLI path";
+      throw new InputError(
+        `Cannot pass ${name} to nvidia-container-cli: its value holds a NUL byte`,
+      );
+    }
+  }
   return argv;
 }

@@ -53,6 +53,7 @@ export interface ExplainReport {
   mig: { config: string | null; monitor: string | null } | null;
   imex: { request: ReportList; source: string } | null;
   cli: { path: string; searched: boolean } | null;
+  /** The argv `prestart` runs; `null` when it runs nothing (no GPU, or an error). */
   argv: readonly string[] | null;
   notes: string[];
   warnings: string[];
@@ -195,7 +196,8 @@ export function explainReport(facts: ExplainFacts): ExplainReport {
       ? null
       : { request: imexList(wants.imexChannels), source: wants.imexSource },
     cli: facts.cli ?? null,
-    argv: facts.argv ?? null,
+    // What prestart runs: nothing when it fails.
+    argv: facts.error === undefined ? facts.argv ?? null : null,
     notes: [...(wants?.notes ?? [])],
     warnings,
     error: facts.error ?? null,

@@ -10,7 +10,6 @@ import { type FlagKind, parseFlags } from "./_flags.ts";
 import { quote, UsageError } from "./errors.ts";
 import type { OperatorCommand } from "./parse_args.ts";
 
-
 /** What an operator command was asked to do. */
 export type CommandOptions =
   | { command: "help" }

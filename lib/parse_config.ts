@@ -7,6 +7,7 @@
 
 import { parse, TomlError } from "smol-toml";
 import { CAPABILITIES, type Capability } from "./capabilities.ts";
+import { cleanPath } from "./clean_path.ts";
 import { InputError, quote } from "./errors.ts";
 import { defaultHookConfig, type HookConfig } from "./hook_config.ts";
 import { splitList } from "./split_list.ts";
@@ -128,7 +129,8 @@ export function parseConfig(text: string, file: string): HookConfig {
     doc = parse(text) as Doc;
   } catch (e) {
     if (e instanceof TomlError) {
-      const reason = (e.message.split("\n")[0] ?? "").replace(/^Invalid TOML document: /, "");
+      const reason = (e.message.split("\n")[0] ?? "").replace(/^Invalid TOML document: /, "")
+        .replace(/\.$/, "");
       throw new InputError(
         `Cannot parse config file ${file}: line ${e.line}, column ${e.column}: ${reason}`,
       );
@@ -156,7 +158,7 @@ export function parseConfig(text: string, file: string): HookConfig {
     supportedDriverCapabilities: readSupported(top, "supported-driver-capabilities") ??
       d.supportedDriverCapabilities,
     cli: {
-      root: root === "/" ? undefined : root,
+      root: root !== undefined && cleanPath(root) === "/" ? undefined : root,
       path: read(cli, "path", "string-or-unset"),
       environment: read(cli, "environment", "env-list") ?? d.cli.environment,
       debug: read(cli, "debug", "string-or-unset"),

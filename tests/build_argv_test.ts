@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
-import { gpuDecision, hookConfig, type Wants } from "./_builders.ts";
+import { gpuDecision, hookConfig, req, type Wants } from "./_builders.ts";
 import { type ArgvOptions, buildArgv } from "../lib/build_argv.ts";
 import { defaultHookConfig, type HookConfig } from "../lib/hook_config.ts";
+import { InputError } from "../lib/errors.ts";
+import { throwsExactly } from "./_assert.ts";
 
 const CLI = "/usr/bin/nvidia-container-cli";
 const OPTIONS: ArgvOptions = { cliPath: CLI, debugFlag: false, pid: 4242, rootfs: "/b/rootfs" };
@@ -28,7 +30,10 @@ const FULL_DECISION = decision({
   migConfig: "0",
   migMonitor: "all",
   capabilities: ["compute", "utility", "video"],
-  requirements: ["cuda>=11.0 brand=tesla", "driver>=450"],
+  requirements: [
+    req("cuda>=11.0 brand=tesla", "NVIDIA_REQUIRE_CUDA"),
+    req("driver>=450", "NVIDIA_REQUIRE_DRIVER"),
+  ],
 });
 
 Deno.test("buildArgv() puts every option in the 2020 order", () => {
@@ -187,7 +192,14 @@ Deno.test("buildArgv() gives one option per capability and requirement, in order
     assert.deepEqual(
       buildArgv(
         defaultHookConfig(),
-        decision({ capabilities: ["ngx", "compute"], requirements: ["b", "a", "cuda>=9.0"] }),
+        decision({
+          capabilities: ["ngx", "compute"],
+          requirements: [
+            req("b", "NVIDIA_REQUIRE_B"),
+            req("a", "NVIDIA_REQUIRE_A"),
+            req("cuda>=9.0", "CUDA_VERSION"),
+          ],
+        }),
         OPTIONS,
       ),
       [
@@ -240,7 +252,9 @@ Deno.test("buildArgv() passes MIG options only when set", async (t) => {
 Deno.test("buildArgv() keeps values with spaces or shell characters as single elements", () => {
   const argv = buildArgv(
     config({ user: "a b", ldcache: "/x;rm -rf /" }),
-    decision({ requirements: ["cuda>=11.0 brand=tesla", "$(id)"] }),
+    decision({
+      requirements: [req("cuda>=11.0 brand=tesla", "NVIDIA_REQUIRE_CUDA"), req("$(id)", "X")],
+    }),
     { cliPath: "/opt/my cli", debugFlag: false, pid: 2147483647, rootfs: "/b/root fs" },
   );
   assert.deepEqual(argv, [
@@ -256,4 +270,215 @@ Deno.test("buildArgv() keeps values with spaces or shell characters as single el
     "--pid=2147483647",
     "/b/root fs",
   ]);
+});
+
+Deno.test("buildArgv() puts every option at once in the order of SPEC 6.2", () => {
+  const config = hookConfig({
+    root: "/run/nvidia/driver",
+    path: "/opt/cli",
+    environment: ["A=1"],
+    debug: "/var/log/nvidia-container-toolkit.log",
+    ldcache: "/etc/ld.so.cache",
+    loadKmods: true,
+    noPivot: true,
+    noCgroups: true,
+    user: "root:video",
+    ldconfig: "@/sbin/ldconfig",
+  }, {
+    runtime: { cudaCompatMode: "ldconfig" },
+    features: { disableImexChannelCreation: true, ignoreImexChannelRequests: false },
+  });
+  const full = decision({
+    ...FULL_DECISION,
+    imexChannels: { kind: "list", ids: ["0", "3"] },
+    imexSource: "env",
+  });
+  const expected = [
+    CLI,
+    "--root=/run/nvidia/driver",
+    "--load-kmods",
+    "--no-create-imex-channels",
+    "--no-pivot",
+    "--debug=/var/log/nvidia-container-toolkit.log",
+    "--ldcache=/etc/ld.so.cache",
+    "--user=root:video",
+    "configure",
+    "--cuda-compat-mode=ldconfig",
+    "--ldconfig=@/sbin/ldconfig",
+    "--no-cgroups",
+    "--device=0,GPU-abc",
+    "--mig-config=0",
+    "--mig-monitor=all",
+    "--imex-channel=0,3",
+    "--compute",
+    "--utility",
+    "--video",
+    "--require=cuda>=11.0 brand=tesla",
+    "--require=driver>=450",
+    "--pid=4242",
+    "/b/rootfs",
+  ];
+  assert.deepEqual(buildArgv(config, full, OPTIONS), expected);
+  expected[5] = "--debug=/dev/stderr";
+  assert.deepEqual(buildArgv(config, full, { ...OPTIONS, debugFlag: true }), expected);
+});
+
+Deno.test("buildArgv() passes each [later] option only when set", async (t) => {
+  const table: [string, HookConfig, Partial<Wants>, string[], string[]][] = [
+    ["nothing", hookConfig({ loadKmods: false }), {}, [], []],
+    [
+      "features.disable-imex-channel-creation",
+      hookConfig({ loadKmods: false }, { features: { disableImexChannelCreation: true } }),
+      {},
+      ["--no-create-imex-channels"],
+      [],
+    ],
+    [
+      "features.ignore-imex-channel-requests alone passes nothing",
+      hookConfig({ loadKmods: false }, { features: { ignoreImexChannelRequests: true } }),
+      {},
+      [],
+      [],
+    ],
+    [
+      "cuda-compat-mode",
+      hookConfig({ loadKmods: false }, { runtime: { cudaCompatMode: "mount" } }),
+      {},
+      [],
+      ["--cuda-compat-mode=mount"],
+    ],
+    [
+      "cuda-compat-mode before ldconfig and no-cgroups",
+      hookConfig({ loadKmods: false, ldconfig: "/sbin/ldconfig", noCgroups: true }, {
+        runtime: { cudaCompatMode: "disabled" },
+      }),
+      {},
+      [],
+      ["--cuda-compat-mode=disabled", "--ldconfig=/sbin/ldconfig", "--no-cgroups"],
+    ],
+    [
+      "mode, skip-mode-detection and the accept keys pass nothing",
+      hookConfig({ loadKmods: false }, {
+        runtime: { mode: "legacy" },
+        skipModeDetection: true,
+        acceptDeviceListAsVolumeMounts: true,
+        acceptEnvvarUnprivileged: false,
+        swarmResource: ["A"],
+        supportedDriverCapabilities: ["utility"],
+      }),
+      {},
+      [],
+      [],
+    ],
+    [
+      "--no-create-imex-channels after --load-kmods, before --no-pivot",
+      hookConfig({ noPivot: true }, { features: { disableImexChannelCreation: true } }),
+      {},
+      ["--load-kmods", "--no-create-imex-channels", "--no-pivot"],
+      [],
+    ],
+  ];
+  for (const [name, config, fields, global, configure] of table) {
+    await t.step(name, () => {
+      assert.deepEqual(buildArgv(config, decision(fields), OPTIONS), [
+        CLI,
+        ...global,
+        "configure",
+        ...configure,
+        "--device=all",
+        "--utility",
+        "--pid=4242",
+        "/b/rootfs",
+      ]);
+    });
+  }
+});
+
+Deno.test("buildArgv() turns the IMEX request into --imex-channel after MIG, before capabilities", async (t) => {
+  const table: [Wants["imexChannels"], string[]][] = [
+    [{ kind: "none" }, []],
+    [{ kind: "all" }, ["--imex-channel=all"]],
+    [{ kind: "list", ids: ["0"] }, ["--imex-channel=0"]],
+    [{ kind: "list", ids: ["3", "1"] }, ["--imex-channel=3,1"]],
+  ];
+  for (const [imexChannels, expected] of table) {
+    await t.step(JSON.stringify(imexChannels), () => {
+      assert.deepEqual(
+        buildArgv(
+          defaultHookConfig(),
+          decision({ imexChannels, imexSource: "env", migMonitor: "0", privileged: true }),
+          OPTIONS,
+        ),
+        [
+          CLI,
+          "--load-kmods",
+          "configure",
+          "--device=all",
+          "--mig-monitor=0",
+          ...expected,
+          "--utility",
+          "--pid=4242",
+          "/b/rootfs",
+        ],
+      );
+    });
+  }
+});
+
+Deno.test("buildArgv() JSDoc example", () => {
+  assert.deepEqual(
+    buildArgv(defaultHookConfig(), decision({ devices: { kind: "list", ids: ["0"] } }), {
+      cliPath: "/usr/bin/nvidia-container-cli",
+      debugFlag: false,
+      pid: 42,
+      rootfs: "/b/rootfs",
+    }),
+    [
+      "/usr/bin/nvidia-container-cli",
+      "--load-kmods",
+      "configure",
+      "--device=0",
+      "--utility",
+      "--pid=42",
+      "/b/rootfs",
+    ],
+  );
+});
+
+Deno.test("buildArgv() refuses a value holding a NUL byte, naming the option", async (t) => {
+  const table: [string, HookConfig, Wants, ArgvOptions, string][] = [
+    [
+      "device",
+      config(),
+      decision({ devices: { kind: "list", ids: ["0\u0000--no-cgroups"] } }),
+      OPTIONS,
+      "Cannot pass --device to nvidia-container-cli: its value holds a NUL byte",
+    ],
+    [
+      "requirement",
+      config(),
+      decision({ requirements: [req("cuda>=12\u0000", "NVIDIA_REQUIRE_CUDA")] }),
+      OPTIONS,
+      "Cannot pass --require to nvidia-container-cli: its value holds a NUL byte",
+    ],
+    [
+      "config user",
+      config({ user: "root\u0000" }),
+      decision(),
+      OPTIONS,
+      "Cannot pass --user to nvidia-container-cli: its value holds a NUL byte",
+    ],
+    [
+      "rootfs",
+      config(),
+      decision(),
+      { ...OPTIONS, rootfs: "/b/root\u0000fs" },
+      "Cannot pass the rootfs or CLI path to nvidia-container-cli: its value holds a NUL byte",
+    ],
+  ];
+  for (const [name, cfg, dec, opts, message] of table) {
+    await t.step(name, () => {
+      throwsExactly(() => buildArgv(cfg, dec, opts), message, InputError);
+    });
+  }
 });

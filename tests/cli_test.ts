@@ -9,6 +9,7 @@ import { type FakeCli, launcherEnv, repoDir, runHook, writeFakeCli } from "./_ho
 
 const BUNDLES = `${repoDir()}/tests/fixtures/bundles`;
 const DEFAULT_STDIN = '{"pid": 4242, "bundle": "<bundle>"}';
+const P = "nvidia-container-runtime-hook: ";
 
 interface Case {
   description: string;
@@ -169,6 +170,21 @@ async function runCase(name: string, t: Deno.TestContext): Promise<void> {
       HOST_MARKER: "host",
     };
     for (const [k, v] of Object.entries(c.hostEnv)) hookEnv[k] = fill(v);
+    const cmdAt = c.args.indexOf("prestart");
+    let explain: Record<string, unknown> | undefined;
+    if (cmdAt >= 0) {
+      // explain --json first: same inputs, and it must not run the CLI.
+      const r = await runHook({
+        args: [...c.args.slice(0, cmdAt), "explain", "--json"].map(fill),
+        stdin: fill(c.stdin),
+        env: hookEnv,
+        cwd: c.cwd === "tmp" ? tmp : bundle,
+      });
+      assert.equal(cli?.argv() ?? null, null, "explain does not run the CLI");
+      explain = JSON.parse(r.stdout);
+      if (!c.args.some((a) => a.includes("debug"))) assert.equal(r.stderr, "", "explain stderr");
+      assert.equal(r.code, explain?.["error"] === null ? 0 : 1, "explain exit code");
+    }
     const run = await runHook({
       args: c.args.map(fill),
       stdin: fill(c.stdin),
@@ -182,6 +198,12 @@ async function runCase(name: string, t: Deno.TestContext): Promise<void> {
     assert.equal(run.code, c.expect.exit, `exit code (stderr: ${run.stderr})`);
     const argv = cli?.argv() ?? null;
     assert.deepEqual(argv, c.expect.argv === null ? null : c.expect.argv.map(fill), "CLI argv");
+    if (explain !== undefined) {
+      assert.deepEqual(explain["argv"], argv, "explain --json argv equals the argv prestart ran");
+      const failed = argv === null && run.code !== 0;
+      const error = failed ? run.stderr.trimEnd().split("\n").at(-1)?.slice(P.length) : null;
+      assert.equal(explain["error"], error, "explain reports the error prestart prints");
+    }
     const env = cli?.env() ?? null;
     if (env !== null) {
       const expected: Record<string, string> = { ...hookEnv };
@@ -198,6 +220,11 @@ async function runCase(name: string, t: Deno.TestContext): Promise<void> {
       argv: argv?.map(unfill) ?? null,
       cliEnvChanges: env === null ? null : changedEnv,
     });
+    if (explain !== undefined) {
+      await t.assertSnapshot(JSON.parse(unfill(JSON.stringify(explain))), {
+        name: `${name} explain`,
+      });
+    }
   } finally {
     Deno.removeSync(tmp, { recursive: true });
   }

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { deviceOption, type DeviceRequest, parseDevices } from "../lib/devices.ts";
+import {
+  deviceOption,
+  type DeviceRequest,
+  devicesFromItems,
+  parseDevices,
+} from "../lib/devices.ts";
 
 // SPEC 5.5: the request is split on ",", trimmed, de-duplicated; an empty
 // list or any "void" item means no GPU; any "all" means every device; any
@@ -134,4 +139,35 @@ Deno.test("parseDevices() and deviceOption() together give the SPEC 5.5 option",
       assert.equal(deviceOption(request), want);
     });
   }
+});
+
+Deno.test("devicesFromItems() applies the SPEC 5.5 rules to items already split", async (t) => {
+  const cases: Array<[string[], DeviceRequest]> = [
+    [[], { kind: "void" }],
+    [["void"], { kind: "void" }],
+    [["MIG-1/2/0", "void"], { kind: "void" }],
+    [["void", "all"], { kind: "void" }],
+    [["all"], { kind: "all" }],
+    [["0", "all"], { kind: "all" }],
+    [["none", "all"], { kind: "all" }],
+    [["none"], { kind: "none" }],
+    [["GPU-1", "none"], { kind: "none" }],
+    [["0"], { kind: "list", ids: ["0"] }],
+    [["MIG-GPU-1/2/0", "GPU-3"], { kind: "list", ids: ["MIG-GPU-1/2/0", "GPU-3"] }],
+    [["nvidia.com/gpu=0"], { kind: "list", ids: ["nvidia.com/gpu=0"] }],
+    [["ALL", "Void"], { kind: "list", ids: ["ALL", "Void"] }],
+  ];
+  for (const [items, want] of cases) {
+    await t.step(JSON.stringify(items), () => {
+      assert.deepEqual(devicesFromItems(items), want);
+    });
+  }
+});
+
+Deno.test("devices JSDoc examples", () => {
+  assert.deepEqual(parseDevices("0, 1,0"), { kind: "list", ids: ["0", "1"] });
+  assert.deepEqual(parseDevices("none,all"), { kind: "all" });
+  assert.deepEqual(parseDevices(" , "), { kind: "void" });
+  assert.deepEqual(devicesFromItems(["MIG-1/2/0", "void"]), { kind: "void" });
+  assert.equal(deviceOption({ kind: "list", ids: ["0", "GPU-1"] }), "0,GPU-1");
 });

@@ -22,6 +22,12 @@ Commands:
         no-op
   poststop
         no-op
+  explain [--bundle DIR] [--json] [-config FILE]
+        show the decision prestart would make (state on stdin, or a bundle directory)
+  check-config [--json] [FILE]
+        load the config file prestart would use (or FILE) and report its settings
+  print-oci-hook [--path P]
+        print the OCI hooks.d JSON for podman and CRI-O
 `;
 const P = "nvidia-container-runtime-hook: ";
 

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { throwsExactly } from "./_assert.ts";
 import { UsageError } from "../lib/errors.ts";
 import { type Invocation, parseArgs, usage } from "../lib/parse_args.ts";
 
@@ -186,13 +187,72 @@ Deno.test("parseArgs() keeps every usage error on one line (SPEC 2)", async (t) 
   }
 });
 
-Deno.test("parseArgs() treats -version as unknown until the [later] flag lands", async (t) => {
-  for (const args of [["-version"], ["--version"]]) {
+Deno.test("parseArgs() returns version for -version, whatever the command", async (t) => {
+  const cases: string[][] = [
+    ["-version"],
+    ["--version"],
+    ["-version=true"],
+    ["-version=1"],
+    ["--version=T"],
+    ["-version", "prestart"],
+    ["-version", "poststop"],
+    ["-version", "start"],
+    ["-version", ""],
+    ["-debug", "-version", "prestart"],
+    ["-version", "-debug", "prestart"],
+    ["-version", "-config", "/x.toml", "prestart"],
+    ["-config=/x.toml", "--version"],
+    ["-version=false", "-version"],
+    ["-version", "--", "prestart"],
+    ["-version", "true"],
+  ];
+  for (const args of cases) {
     await t.step(JSON.stringify(args), () => {
-      assert.throws(() => parseArgs(args), {
-        name: "UsageError",
-        message: "Flag provided but not defined: -version",
-      });
+      assert.deepEqual(parseArgs(args), { kind: "version" });
+    });
+  }
+});
+
+Deno.test("parseArgs() runs the command when -version is false or comes after the command", async (t) => {
+  const cases: Array<[string[], Invocation]> = [
+    [["-version=false", "prestart"], run("prestart")],
+    [["--version=0", "poststart"], run("poststart")],
+    [["-version", "-version=false", "prestart"], run("prestart")],
+    [["prestart", "-version"], run("prestart")],
+    [["-debug", "prestart", "--version"], run("prestart", true)],
+    [["-config", "-version", "prestart"], run("prestart", false, "-version")],
+  ];
+  for (const [args, want] of cases) {
+    await t.step(JSON.stringify(args), () => {
+      assert.deepEqual(parseArgs(args), want);
+    });
+  }
+});
+
+Deno.test("parseArgs() gives help over -version when -h is among the flags", async (t) => {
+  for (const args of [["-h", "-version"], ["-version", "-h"], ["-version", "--help", "prestart"]]) {
+    await t.step(JSON.stringify(args), () => {
+      assert.deepEqual(parseArgs(args), { kind: "help" });
+    });
+  }
+});
+
+Deno.test("parseArgs() still reports flag errors next to -version, as Go's flag.Parse", async (t) => {
+  const cases: Array<[string[], string]> = [
+    [["-version=yes"], 'Invalid boolean value "yes" for -version: parse error'],
+    [["-version="], 'Invalid boolean value "" for -version: parse error'],
+    [["-version", "-bogus"], "Flag provided but not defined: -bogus"],
+    [["-bogus", "-version"], "Flag provided but not defined: -bogus"],
+    [["-version", "-config"], "Flag needs an argument: -config"],
+    [["-Version"], "Flag provided but not defined: -Version"],
+    [["-versions"], "Flag provided but not defined: -versions"],
+    [["-v"], "Flag provided but not defined: -v"],
+    [["---version"], "Bad flag syntax: ---version"],
+    [["-version=false"], "No command given"],
+  ];
+  for (const [args, message] of cases) {
+    await t.step(JSON.stringify(args), () => {
+      throwsExactly(() => parseArgs(args), message, UsageError);
     });
   }
 });
@@ -204,10 +264,80 @@ Deno.test("parseArgs() does not modify its arguments", () => {
   assert.deepEqual(args, copy);
 });
 
-Deno.test("usage() names the program, both flags and the commands", () => {
+Deno.test("parseArgs() hands the words after an operator command to it", async (t) => {
+  const table: [string[], unknown][] = [
+    [["explain"], { kind: "operator", command: "explain", debug: false, configPath: "", args: [] }],
+    [
+      ["-debug", "-config=/c.toml", "explain", "--bundle", "/b", "--json"],
+      {
+        kind: "operator",
+        command: "explain",
+        debug: true,
+        configPath: "/c.toml",
+        args: ["--bundle", "/b", "--json"],
+      },
+    ],
+    [
+      ["check-config", "/etc/x.toml"],
+      {
+        kind: "operator",
+        command: "check-config",
+        debug: false,
+        configPath: "",
+        args: ["/etc/x.toml"],
+      },
+    ],
+    [
+      ["--", "print-oci-hook", "--path", "/p"],
+      {
+        kind: "operator",
+        command: "print-oci-hook",
+        debug: false,
+        configPath: "",
+        args: ["--path", "/p"],
+      },
+    ],
+  ];
+  for (const [args, expected] of table) {
+    await t.step(args.join(" "), () => assert.deepEqual(parseArgs(args), expected));
+  }
+  await t.step("-version still wins", () => {
+    assert.deepEqual(parseArgs(["-version", "explain", "--nope"]), { kind: "version" });
+  });
+  await t.step("commands are case-sensitive", () => {
+    throwsExactly(() => parseArgs(["Explain"]), 'Unknown command "Explain"', UsageError);
+  });
+});
+
+Deno.test("usage() names the program, every flag and the commands", () => {
   const text = usage("nvidia-container-toolkit");
   assert.ok(text.startsWith("Usage of nvidia-container-toolkit:\n"), text);
-  for (const word of ["-config", "-debug", "prestart", "poststart", "poststop"]) {
+  for (
+    const word of [
+      "-config",
+      "-debug",
+      "-version",
+      "prestart",
+      "poststart",
+      "poststop",
+      "explain",
+      "check-config",
+      "print-oci-hook",
+    ]
+  ) {
     assert.ok(text.includes(word), `usage lacks ${word}`);
   }
+});
+
+Deno.test("parseArgs() and usage() JSDoc examples", () => {
+  assert.deepEqual(parseArgs(["--debug", "-config=/etc/x.toml", "prestart", "-ignored"]), {
+    kind: "run",
+    command: "prestart",
+    debug: true,
+    configPath: "/etc/x.toml",
+  });
+  assert.equal(
+    usage("nvidia-container-runtime-hook").startsWith("Usage of nvidia-container-runtime-hook:"),
+    true,
+  );
 });

@@ -37,9 +37,111 @@ ldconfig = "@/sbin/ldconfig"
   assert.deepEqual(parseConfig(text, FILE), hookConfig({ ldconfig: "@/sbin/ldconfig" }));
 });
 
-Deno.test("parseConfig() reads every 2020 key", () => {
+Deno.test("parseConfig() reads the current upstream config file as shipped", () => {
+  const text = `#accept-nvidia-visible-devices-as-volume-mounts = false
+#accept-nvidia-visible-devices-envvar-when-unprivileged = true
+disable-require = false
+supported-driver-capabilities = "compat32,compute,display,graphics,ngx,utility,video"
+#swarm-resource = "DOCKER_RESOURCE_GPU"
+
+[nvidia-container-cli]
+#debug = "/var/log/nvidia-container-toolkit.log"
+environment = []
+#ldcache = "/etc/ld.so.cache"
+ldconfig = "@/sbin/ldconfig.real"
+load-kmods = true
+#no-cgroups = false
+#path = "/usr/bin/nvidia-container-cli"
+#root = "/run/nvidia/driver"
+#user = "root:video"
+
+[nvidia-container-runtime]
+#debug = "/var/log/nvidia-container-runtime.log"
+log-level = "info"
+mode = "auto"
+runtimes = ["docker-runc", "runc", "crun"]
+
+[nvidia-container-runtime.modes]
+
+[nvidia-container-runtime.modes.cdi]
+annotation-prefixes = ["cdi.k8s.io/"]
+default-kind = "nvidia.com/gpu"
+spec-dirs = ["/etc/cdi", "/var/run/cdi"]
+
+[nvidia-container-runtime.modes.csv]
+mount-spec-path = "/etc/nvidia-container-runtime/host-files-for-container.d"
+
+[nvidia-container-runtime.modes.legacy]
+cuda-compat-mode = "ldconfig"
+
+[nvidia-container-runtime-hook]
+path = "nvidia-container-runtime-hook"
+skip-mode-detection = false
+
+[nvidia-ctk]
+path = "nvidia-ctk"
+`;
+  assert.deepEqual(
+    parseConfig(text, FILE),
+    hookConfig({ ldconfig: "@/sbin/ldconfig.real" }, { runtime: { cudaCompatMode: "ldconfig" } }),
+  );
+});
+
+Deno.test("parseConfig() reads a GPU Operator config with empty strings and a driver root", () => {
+  const text = `accept-nvidia-visible-devices-as-volume-mounts = true
+accept-nvidia-visible-devices-envvar-when-unprivileged = false
+disable-require = false
+supported-driver-capabilities = "compat32,compute,display,graphics,ngx,utility,video"
+
+[nvidia-container-cli]
+environment = []
+ldconfig = "@/run/nvidia/driver/sbin/ldconfig.real"
+load-kmods = true
+path = "/usr/local/nvidia/toolkit/nvidia-container-cli"
+root = "/run/nvidia/driver"
+debug = ""
+ldcache = ""
+user = ""
+
+[nvidia-container-runtime]
+log-level = "info"
+mode = "auto"
+runtimes = ["docker-runc", "runc", "crun"]
+
+[nvidia-container-runtime.modes.cdi]
+default-kind = "management.nvidia.com/gpu"
+
+[nvidia-container-runtime.modes.legacy]
+cuda-compat-mode = "ldconfig"
+
+[nvidia-container-runtime-hook]
+path = "/usr/local/nvidia/toolkit/nvidia-container-runtime-hook"
+skip-mode-detection = true
+
+[nvidia-ctk]
+path = "/usr/local/nvidia/toolkit/nvidia-ctk"
+`;
+  assert.deepEqual(
+    parseConfig(text, FILE),
+    hookConfig({
+      ldconfig: "@/run/nvidia/driver/sbin/ldconfig.real",
+      path: "/usr/local/nvidia/toolkit/nvidia-container-cli",
+      root: "/run/nvidia/driver",
+    }, {
+      acceptDeviceListAsVolumeMounts: true,
+      acceptEnvvarUnprivileged: false,
+      runtime: { cudaCompatMode: "ldconfig" },
+      skipModeDetection: true,
+    }),
+  );
+});
+
+Deno.test("parseConfig() reads every key of SPEC 3.2 at once", () => {
   const text = `disable-require = true
-swarm-resource = "DOCKER_RESOURCE_GPU"
+swarm-resource = "DOCKER_RESOURCE_GPU, OTHER_GPU"
+accept-nvidia-visible-devices-envvar-when-unprivileged = false
+accept-nvidia-visible-devices-as-volume-mounts = true
+supported-driver-capabilities = "utility,compute"
 
 [nvidia-container-cli]
 root = "/run/nvidia/driver"
@@ -53,10 +155,26 @@ no-cgroups = true
 user = "root:video"
 ldconfig = "@/sbin/ldconfig"
 alpha-merge-visible-devices-envvars = true
+
+[nvidia-container-runtime]
+mode = "legacy"
+
+[nvidia-container-runtime.modes.legacy]
+cuda-compat-mode = "mount"
+
+[nvidia-container-runtime-hook]
+skip-mode-detection = true
+
+[features]
+ignore-imex-channel-requests = true
+disable-imex-channel-creation = true
 `;
   assert.deepEqual(parseConfig(text, FILE), {
     disableRequire: true,
-    swarmResource: "DOCKER_RESOURCE_GPU",
+    swarmResource: ["DOCKER_RESOURCE_GPU", "OTHER_GPU"],
+    acceptEnvvarUnprivileged: false,
+    acceptDeviceListAsVolumeMounts: true,
+    supportedDriverCapabilities: ["compute", "utility"],
     cli: {
       root: "/run/nvidia/driver",
       path: "/usr/local/bin/nvidia-container-cli",
@@ -70,6 +188,9 @@ alpha-merge-visible-devices-envvars = true
       ldconfig: "@/sbin/ldconfig",
       alphaMergeVisibleDevicesEnvvars: true,
     },
+    runtime: { mode: "legacy", cudaCompatMode: "mount" },
+    skipModeDetection: true,
+    features: { ignoreImexChannelRequests: true, disableImexChannelCreation: true },
   });
 });
 
@@ -79,7 +200,21 @@ Deno.test("parseConfig() reads each key alone, others keeping their default", as
     ["disable-require = false", hookConfig({})],
     [
       'swarm-resource = "DOCKER_RESOURCE_GPU"',
-      hookConfig({}, { swarmResource: "DOCKER_RESOURCE_GPU" }),
+      hookConfig({}, { swarmResource: ["DOCKER_RESOURCE_GPU"] }),
+    ],
+    [
+      "accept-nvidia-visible-devices-envvar-when-unprivileged = false",
+      hookConfig({}, { acceptEnvvarUnprivileged: false }),
+    ],
+    ["accept-nvidia-visible-devices-envvar-when-unprivileged = true", hookConfig({})],
+    [
+      "accept-nvidia-visible-devices-as-volume-mounts = true",
+      hookConfig({}, { acceptDeviceListAsVolumeMounts: true }),
+    ],
+    ["accept-nvidia-visible-devices-as-volume-mounts = false", hookConfig({})],
+    [
+      'supported-driver-capabilities = "compute"',
+      hookConfig({}, { supportedDriverCapabilities: ["compute"] }),
     ],
     [
       'nvidia-container-cli.root = "/run/nvidia/driver"',
@@ -106,12 +241,132 @@ Deno.test("parseConfig() reads each key alone, others keeping their default", as
       "nvidia-container-cli.alpha-merge-visible-devices-envvars = true",
       hookConfig({ alphaMergeVisibleDevicesEnvvars: true }),
     ],
+    ['nvidia-container-runtime.mode = "cdi"', hookConfig({}, { runtime: { mode: "cdi" } })],
+    ['nvidia-container-runtime.mode = "legacy"', hookConfig({}, { runtime: { mode: "legacy" } })],
+    ['nvidia-container-runtime.mode = "auto"', hookConfig({})],
+    [
+      'nvidia-container-runtime.modes.legacy.cuda-compat-mode = "ldconfig"',
+      hookConfig({}, { runtime: { cudaCompatMode: "ldconfig" } }),
+    ],
+    [
+      "nvidia-container-runtime-hook.skip-mode-detection = true",
+      hookConfig({}, { skipModeDetection: true }),
+    ],
+    ["nvidia-container-runtime-hook.skip-mode-detection = false", hookConfig({})],
+    [
+      "features.ignore-imex-channel-requests = true",
+      hookConfig({}, { features: { ignoreImexChannelRequests: true } }),
+    ],
+    [
+      "features.disable-imex-channel-creation = true",
+      hookConfig({}, { features: { disableImexChannelCreation: true } }),
+    ],
+    ["features.ignore-imex-channel-requests = false", hookConfig({})],
+    ["features.disable-imex-channel-creation = false", hookConfig({})],
   ];
   for (const [text, expected] of table) {
     await t.step(text, () => {
       assert.deepEqual(parseConfig(text + "\n", FILE), expected);
     });
   }
+});
+
+Deno.test("parseConfig() reads swarm-resource as a comma list, trimmed, blanks dropped", async (t) => {
+  const table: [string, string[]][] = [
+    ["A", ["A"]],
+    ["A,B", ["A", "B"]],
+    ["B,A", ["B", "A"]],
+    [" A , ,B ", ["A", "B"]],
+    [",A,,", ["A"]],
+    ["DOCKER_RESOURCE_GPU,NVIDIA_VISIBLE_DEVICES_SWARM", [
+      "DOCKER_RESOURCE_GPU",
+      "NVIDIA_VISIBLE_DEVICES_SWARM",
+    ]],
+    ["", []],
+    [" ", []],
+    [",,", []],
+    [" , ", []],
+  ];
+  for (const [value, expected] of table) {
+    await t.step(JSON.stringify(value), () => {
+      assert.deepEqual(
+        parseConfig(`swarm-resource = ${JSON.stringify(value)}\n`, FILE).swarmResource,
+        expected,
+      );
+    });
+  }
+});
+
+Deno.test("parseConfig() reads supported-driver-capabilities in canonical order", async (t) => {
+  const all = defaultHookConfig().supportedDriverCapabilities;
+  const table: [string, readonly string[]][] = [
+    ["all", all],
+    [" all ", all],
+    ["compute,all", all],
+    ["compat32,compute,display,graphics,ngx,utility,video", all],
+    ["utility", ["utility"]],
+    ["utility, compute", ["compute", "utility"]],
+    ["video,compute,video", ["compute", "video"]],
+    [" ngx ,, graphics", ["graphics", "ngx"]],
+  ];
+  for (const [value, expected] of table) {
+    await t.step(JSON.stringify(value), () => {
+      assert.deepEqual(
+        parseConfig(`supported-driver-capabilities = ${JSON.stringify(value)}\n`, FILE)
+          .supportedDriverCapabilities,
+        expected,
+      );
+    });
+  }
+});
+
+Deno.test("parseConfig() rejects an unknown name in supported-driver-capabilities", async (t) => {
+  const table: [string, string][] = [
+    ["compute,foo", '"foo"'],
+    ["Compute", '"Compute"'],
+    ["ALL", '"ALL"'],
+    ["none", '"none"'],
+    ["compute utility", '"compute utility"'],
+  ];
+  for (const [value, quoted] of table) {
+    await t.step(JSON.stringify(value), () => {
+      throwsExactly(
+        () => parseConfig(`supported-driver-capabilities = ${JSON.stringify(value)}\n`, FILE),
+        `${WHERE}"supported-driver-capabilities" names an unknown driver capability ${quoted};` +
+          ' expected "all" or a comma-separated list of compute, compat32, graphics, utility,' +
+          " video, display, ngx",
+      );
+    });
+  }
+});
+
+Deno.test('parseConfig() treats nvidia-container-cli.root = "/" as unset', async (t) => {
+  await t.step("alone", () => {
+    assert.deepEqual(
+      parseConfig('[nvidia-container-cli]\nroot = "/"\n', FILE),
+      defaultHookConfig(),
+    );
+  });
+  await t.step("with other keys", () => {
+    assert.deepEqual(
+      parseConfig('[nvidia-container-cli]\nroot = "/"\nno-pivot = true\n', FILE),
+      hookConfig({ noPivot: true }),
+    );
+  });
+  for (const spelling of ["//", "/./", "/../"]) {
+    await t.step(`${spelling} (the host root, spelt otherwise)`, () => {
+      assert.equal(
+        parseConfig(`[nvidia-container-cli]\nroot = "${spelling}"\n`, FILE).cli.root,
+        undefined,
+      );
+    });
+  }
+  await t.step("a real root is kept", () => {
+    assert.equal(
+      parseConfig('[nvidia-container-cli]\nroot = "/run/nvidia/driver"\n', FILE).cli.root,
+      "/run/nvidia/driver",
+    );
+  });
 });
 
 Deno.test("parseConfig() treats an empty string as unset for root, path, debug, ldcache, user, ldconfig", async (t) => {
@@ -137,6 +392,36 @@ Deno.test("parseConfig() keeps non-empty strings exactly, spaces included", () =
   );
 });
 
+Deno.test("parseConfig() reads the new tables as dotted keys and inline tables too", async (t) => {
+  const expected = hookConfig({}, {
+    runtime: { mode: "legacy", cudaCompatMode: "mount" },
+    skipModeDetection: true,
+    features: { ignoreImexChannelRequests: true, disableImexChannelCreation: true },
+  });
+  const table = [
+    'nvidia-container-runtime.mode = "legacy"\n' +
+    'nvidia-container-runtime.modes.legacy.cuda-compat-mode = "mount"\n' +
+    "nvidia-container-runtime-hook.skip-mode-detection = true\n" +
+    "features.ignore-imex-channel-requests = true\n" +
+    "features.disable-imex-channel-creation = true\n",
+    'nvidia-container-runtime = { mode = "legacy", modes = { legacy = { cuda-compat-mode = "mount" } } }\n' +
+    "nvidia-container-runtime-hook = { skip-mode-detection = true }\n" +
+    "features = { ignore-imex-channel-requests = true, disable-imex-channel-creation = true }\n",
+    '[nvidia-container-runtime]\nmode = "legacy"\n' +
+    '[nvidia-container-runtime.modes.legacy]\ncuda-compat-mode = "mount"\n' +
+    "[nvidia-container-runtime-hook]\nskip-mode-detection = true\n" +
+    "[features]\nignore-imex-channel-requests = true\ndisable-imex-channel-creation = true\n",
+    '[nvidia-container-runtime]\nmode = "legacy"\nmodes.legacy.cuda-compat-mode = "mount"\n' +
+    "[nvidia-container-runtime-hook]\nskip-mode-detection = true\n" +
+    "[features]\nignore-imex-channel-requests = true\ndisable-imex-channel-creation = true\n",
+  ];
+  for (const text of table) {
+    await t.step(JSON.stringify(text), () => {
+      assert.deepEqual(parseConfig(text, FILE), expected);
+    });
+  }
+});
+
 Deno.test("parseConfig() accepts dotted keys and inline tables", async (t) => {
   const expected = hookConfig({ root: "/r", noPivot: true, loadKmods: false });
   const table = [
@@ -159,20 +444,52 @@ Deno.test("parseConfig() ignores unknown keys and tables", async (t) => {
     "foo = 1\n",
     "load-kmods = 5\n",
     '[nvidia-container-cli]\nload-kmod = 5\nno-cgroup = "x"\ndisable-require = 7\n',
-    '[nvidia-container-cli]\ncuda-compat-mode = "ldconfig"\n',
-    '[nvidia-container-runtime]\ndebug = "/var/log/nvidia-container-runtime.log"\n' +
-    'log-level = "info"\nruntimes = ["docker-runc", "runc"]\n' +
-    "[nvidia-container-runtime.experimental]\nfoo = 1\n",
-    '[nvidia-container-runtime.modes.csv]\nmount-spec-path = "/etc/nvidia-container-runtime/host-files-for-container.d"\n' +
-    '[nvidia-container-runtime.modes.cdi]\ndefault-kind = "nvidia.com/gpu"\n' +
-    "[nvidia-container-runtime.modes.jit-cdi]\nx = 1\n",
-    '[nvidia-container-runtime-hook]\npath = "nvidia-container-runtime-hook"\n',
-    '[nvidia-ctk]\npath = "nvidia-ctk"\n',
-    "[features]\nsome-future-flag = true\n",
     "[NVIDIA-CONTAINER-CLI]\nload-kmods = false\n",
     '[nvidia-container-cli]\nLoad-Kmods = false\nROOT = "/r"\n',
     'Disable-Require = true\nSWARM-RESOURCE = "X"\n',
-    "[other]\nnvidia-container-cli = 5\n",
+    "Accept-Nvidia-Visible-Devices-As-Volume-Mounts = true\n",
+    'SUPPORTED-DRIVER-CAPABILITIES = "bogus"\n',
+    '[nvidia-container-runtime]\nMode = "cdi"\n',
+    "[Features]\nignore-imex-channel-requests = true\n",
+    "[features]\nIgnore-Imex-Channel-Requests = true\n",
+    "[NVIDIA-CONTAINER-RUNTIME-HOOK]\nskip-mode-detection = true\n",
+    '[nvidia-container-runtime.modes.Legacy]\ncuda-compat-mode = "mount"\n',
+    "[other]\nnvidia-container-cli = 5\nfeatures = 5\n",
+    "mode = 5\nskip-mode-detection = 1\nignore-imex-channel-requests = 2\n",
+    "[nvidia-container-cli]\nmode = 5\nskip-mode-detection = 1\n",
+  ];
+  for (const text of table) {
+    await t.step(JSON.stringify(text), () => {
+      assert.deepEqual(parseConfig(text, FILE), defaultHookConfig());
+    });
+  }
+});
+
+Deno.test("parseConfig() tolerates the keys SPEC 3.2 lists as seen on real hosts", async (t) => {
+  const table = [
+    '[nvidia-container-runtime]\ndebug = "/var/log/nvidia-container-runtime.log"\n',
+    '[nvidia-container-runtime]\nlog-level = "info"\n',
+    '[nvidia-container-runtime]\nruntimes = ["docker-runc", "runc", "crun"]\n',
+    "[nvidia-container-runtime]\nexperimental = false\n",
+    "[nvidia-container-runtime.experimental]\nfoo = 1\n",
+    '[nvidia-container-runtime]\ndiscover-mode = "auto"\n',
+    "[nvidia-container-runtime]\ndiscover-mode = 1\n",
+    '[nvidia-container-runtime.modes.csv]\nmount-spec-path = "/etc/nvidia-container-runtime/host-files-for-container.d"\n',
+    '[nvidia-container-runtime.modes.cdi]\ndefault-kind = "nvidia.com/gpu"\n' +
+    'annotation-prefixes = ["cdi.k8s.io/"]\nspec-dirs = ["/etc/cdi", "/var/run/cdi"]\n',
+    "[nvidia-container-runtime.modes.jit-cdi]\nx = 1\n",
+    "[nvidia-container-runtime.modes]\ncsv = 5\ncdi = 5\njit-cdi = 5\n",
+    "[nvidia-container-runtime.modes.legacy]\nother = 1\n",
+    '[nvidia-container-runtime-hook]\npath = "nvidia-container-runtime-hook"\n',
+    '[nvidia-container-runtime-hook]\npath = "/usr/local/nvidia/toolkit/nvidia-container-runtime-hook"\n',
+    '[nvidia-ctk]\npath = "nvidia-ctk"\n',
+    "[features]\nsome-future-flag = true\n",
+    "[features]\nallow-cuda-compat-libs-from-container = true\nallow-ldconfig-from-container = false\n" +
+    "enable-cdi-spec-generation = true\n",
+    '[nvidia-container-cli]\ncuda-compat-mode = "ldconfig"\n',
+    "[nvidia-container-cli]\ncuda-compat-mode = 5\n",
+    "[nvidia-container-runtime]\n[nvidia-container-runtime.modes]\n[nvidia-container-runtime.modes.legacy]\n" +
+    "[nvidia-container-runtime-hook]\n[features]\n[nvidia-ctk]\n",
   ];
   for (const text of table) {
     await t.step(JSON.stringify(text), () => {
@@ -210,6 +527,75 @@ Deno.test("parseConfig() rejects a known key of the wrong type, naming the key",
     ['nvidia-container-cli.environment = "A=1"', "nvidia-container-cli.environment", list],
     ["nvidia-container-cli.environment = { A = 1 }", "nvidia-container-cli.environment", list],
     ["[nvidia-container-cli.root]\nx = 1", "nvidia-container-cli.root", str],
+    [
+      'accept-nvidia-visible-devices-envvar-when-unprivileged = "false"',
+      "accept-nvidia-visible-devices-envvar-when-unprivileged",
+      bool,
+    ],
+    [
+      "accept-nvidia-visible-devices-envvar-when-unprivileged = 0",
+      "accept-nvidia-visible-devices-envvar-when-unprivileged",
+      bool,
+    ],
+    [
+      'accept-nvidia-visible-devices-as-volume-mounts = "true"',
+      "accept-nvidia-visible-devices-as-volume-mounts",
+      bool,
+    ],
+    [
+      "accept-nvidia-visible-devices-as-volume-mounts = 1",
+      "accept-nvidia-visible-devices-as-volume-mounts",
+      bool,
+    ],
+    [
+      'supported-driver-capabilities = ["compute"]',
+      "supported-driver-capabilities",
+      str,
+    ],
+    ["supported-driver-capabilities = true", "supported-driver-capabilities", str],
+    ["nvidia-container-runtime.mode = 5", "nvidia-container-runtime.mode", str],
+    ['nvidia-container-runtime.mode = ["auto"]', "nvidia-container-runtime.mode", str],
+    ["nvidia-container-runtime.mode = false", "nvidia-container-runtime.mode", str],
+    [
+      "nvidia-container-runtime.modes.legacy.cuda-compat-mode = 1",
+      "nvidia-container-runtime.modes.legacy.cuda-compat-mode",
+      str,
+    ],
+    [
+      "nvidia-container-runtime.modes.legacy.cuda-compat-mode = true",
+      "nvidia-container-runtime.modes.legacy.cuda-compat-mode",
+      str,
+    ],
+    [
+      'nvidia-container-runtime-hook.skip-mode-detection = "true"',
+      "nvidia-container-runtime-hook.skip-mode-detection",
+      bool,
+    ],
+    [
+      "nvidia-container-runtime-hook.skip-mode-detection = 1",
+      "nvidia-container-runtime-hook.skip-mode-detection",
+      bool,
+    ],
+    [
+      'features.ignore-imex-channel-requests = "true"',
+      "features.ignore-imex-channel-requests",
+      bool,
+    ],
+    [
+      "features.ignore-imex-channel-requests = 1",
+      "features.ignore-imex-channel-requests",
+      bool,
+    ],
+    [
+      'features.disable-imex-channel-creation = "yes"',
+      "features.disable-imex-channel-creation",
+      bool,
+    ],
+    [
+      "features.disable-imex-channel-creation = []",
+      "features.disable-imex-channel-creation",
+      bool,
+    ],
   ];
   for (const [text, key, detail] of table) {
     await t.step(text, () => {
@@ -218,20 +604,32 @@ Deno.test("parseConfig() rejects a known key of the wrong type, naming the key",
   }
 });
 
-Deno.test("parseConfig() rejects nvidia-container-cli that is not a table", async (t) => {
-  for (
-    const text of [
-      "nvidia-container-cli = 5",
-      'nvidia-container-cli = "x"',
-      "nvidia-container-cli = []",
-      '[[nvidia-container-cli]]\nroot = "/r"',
-    ]
-  ) {
+Deno.test("parseConfig() rejects a known table given something else, naming it", async (t) => {
+  const table: [string, string][] = [
+    ["nvidia-container-cli = 5", "nvidia-container-cli"],
+    ['nvidia-container-cli = "x"', "nvidia-container-cli"],
+    ["nvidia-container-cli = []", "nvidia-container-cli"],
+    ["nvidia-container-cli = true", "nvidia-container-cli"],
+    ['[[nvidia-container-cli]]\nroot = "/r"', "nvidia-container-cli"],
+    ["nvidia-container-runtime = 5", "nvidia-container-runtime"],
+    ['nvidia-container-runtime = "auto"', "nvidia-container-runtime"],
+    ['[[nvidia-container-runtime]]\nmode = "auto"', "nvidia-container-runtime"],
+    ["nvidia-container-runtime.modes = 5", "nvidia-container-runtime.modes"],
+    ['nvidia-container-runtime.modes = "legacy"', "nvidia-container-runtime.modes"],
+    ["nvidia-container-runtime.modes.legacy = 5", "nvidia-container-runtime.modes.legacy"],
+    [
+      'nvidia-container-runtime.modes.legacy = ["ldconfig"]',
+      "nvidia-container-runtime.modes.legacy",
+    ],
+    ["nvidia-container-runtime-hook = 5", "nvidia-container-runtime-hook"],
+    ['nvidia-container-runtime-hook = "/usr/bin/x"', "nvidia-container-runtime-hook"],
+    ["features = 5", "features"],
+    ["features = true", "features"],
+    ["features = []", "features"],
+  ];
+  for (const [text, key] of table) {
     await t.step(text, () => {
-      throwsExactly(
-        () => parseConfig(text + "\n", FILE),
-        `${WHERE}"nvidia-container-cli" must be a table`,
-      );
+      throwsExactly(() => parseConfig(text + "\n", FILE), `${WHERE}"${key}" must be a table`);
     });
   }
 });
@@ -298,9 +696,21 @@ Deno.test("parseConfig() rejects a repeated key or table", async (t) => {
   }
 });
 
-Deno.test("parseConfig() does not read keys through __proto__", () => {
-  const text = '[nvidia-container-cli]\n"__proto__" = { root = "/evil", load-kmods = false }\n' +
-    '"constructor" = 1\n';
-  assert.deepEqual(parseConfig(text, FILE), defaultHookConfig());
-  assert.equal(({} as Record<string, unknown>)["root"], undefined);
+Deno.test("parseConfig() does not read keys through __proto__", async (t) => {
+  const table = [
+    '[nvidia-container-cli]\n"__proto__" = { root = "/evil", load-kmods = false }\n' +
+    '"constructor" = 1\n',
+    '"__proto__" = { disable-require = true, features = { ignore-imex-channel-requests = true } }\n',
+    '[features]\n"__proto__" = { disable-imex-channel-creation = true }\n',
+    '[nvidia-container-runtime]\n"__proto__" = { mode = "cdi" }\n',
+  ];
+  for (const text of table) {
+    await t.step(JSON.stringify(text), () => {
+      assert.deepEqual(parseConfig(text, FILE), defaultHookConfig());
+      const plain = {} as Record<string, unknown>;
+      for (const key of ["root", "disable-require", "mode", "disable-imex-channel-creation"]) {
+        assert.equal(plain[key], undefined);
+      }
+    });
+  }
 });

@@ -44,7 +44,101 @@ Deno.test("parseSpec() reads a runc config.json", () => {
   assert.deepEqual([...got.env], [["PATH", "/bin"], ["NVIDIA_VISIBLE_DEVICES", "all"]]);
   assert.equal(got.privileged, true);
   assert.equal(got.rootfs, "/run/bundles/abc/rootfs");
-  assert.deepEqual(Object.keys(got).sort(), ["env", "ociVersion", "privileged", "rootfs"]);
+  assert.deepEqual(got.mounts, [{ source: "proc", destination: "/proc" }]);
+  assert.deepEqual(Object.keys(got).sort(), [
+    "env",
+    "mounts",
+    "ociVersion",
+    "privileged",
+    "rootfs",
+  ]);
+});
+
+Deno.test("parseSpec() reads mounts: source and destination, in order", async (t) => {
+  const table: [unknown, { source: string | undefined; destination: string | undefined }[]][] = [
+    [undefined, []],
+    [null, []],
+    [[], []],
+    [
+      [
+        { destination: "/proc", type: "proc", source: "proc" },
+        {
+          destination: "/var/run/nvidia-container-devices/0",
+          type: "bind",
+          source: "/dev/null",
+          options: ["rbind", "ro"],
+        },
+        { source: "/dev/null", destination: "/run/nvidia-container-devices/imex/1" },
+      ],
+      [
+        { source: "proc", destination: "/proc" },
+        { source: "/dev/null", destination: "/var/run/nvidia-container-devices/0" },
+        { source: "/dev/null", destination: "/run/nvidia-container-devices/imex/1" },
+      ],
+    ],
+    [[{}], [{ source: undefined, destination: undefined }]],
+    [[{ source: null, destination: null }], [{ source: undefined, destination: undefined }]],
+    [[{ destination: "/tmp", type: "tmpfs" }], [{ source: undefined, destination: "/tmp" }]],
+    [[{ source: "", destination: "" }], [{ source: "", destination: "" }]],
+    [
+      [{ Source: "/dev/null", Destination: "/run/nvidia-container-devices/0" }],
+      [{ source: undefined, destination: undefined }],
+    ],
+  ];
+  for (const [mounts, expected] of table) {
+    await t.step(JSON.stringify(mounts) ?? "absent", () => {
+      const text = mounts === undefined ? spec() : spec({ mounts });
+      assert.deepEqual(parseSpec(text, FILE, BUNDLE).mounts, expected);
+    });
+  }
+});
+
+Deno.test("parseSpec() rejects mounts of the wrong shape, naming the field", async (t) => {
+  const table: [unknown, string][] = [
+    [{}, '"mounts" must be an array, got an object'],
+    ["/dev/null", '"mounts" must be an array, got a string'],
+    [5, '"mounts" must be an array, got a number'],
+    [true, '"mounts" must be an array, got a boolean'],
+    [[null], '"mounts[0]" must be an object, got null'],
+    [[{ source: "a", destination: "/a" }, "x"], '"mounts[1]" must be an object, got a string'],
+    [[[]], '"mounts[0]" must be an object, got an array'],
+    [[{ source: 5, destination: "/a" }], '"mounts[0].source" must be a string, got a number'],
+    [
+      [{ source: "/dev/null", destination: ["/a"] }],
+      '"mounts[0].destination" must be a string, got an array',
+    ],
+    [
+      [{ source: "/a", destination: "/a" }, { source: "/b", destination: {} }],
+      '"mounts[1].destination" must be a string, got an object',
+    ],
+    [[{ source: false }], '"mounts[0].source" must be a string, got a boolean'],
+  ];
+  for (const [mounts, detail] of table) {
+    await t.step(JSON.stringify(mounts), () => {
+      throwsExactly(() => parseSpec(spec({ mounts }), FILE, BUNDLE), WHERE + detail);
+    });
+  }
+  await t.step("checked after root.path", () => {
+    throwsExactly(
+      () => parseSpec(spec({ root: { path: "" }, mounts: 5 }), FILE, BUNDLE),
+      WHERE + '"root.path" must be a non-empty string, got an empty string',
+    );
+  });
+});
+
+Deno.test("parseSpec() does not take mounts from __proto__", () => {
+  const text = '{"ociVersion":"1.0.2","process":{},"root":{"path":"r"},' +
+    '"__proto__":{"mounts":[{"source":"/dev/null","destination":"/run/nvidia-container-devices/0"}]}}';
+  assert.deepEqual(parseSpec(text, FILE, BUNDLE).mounts, []);
+});
+
+Deno.test("parseSpec() JSDoc example", () => {
+  const got = parseSpec(
+    '{"ociVersion":"1.0.2","process":{"env":["A=1"]},"root":{"path":"rootfs"}}',
+    "/b/config.json",
+    "/b",
+  );
+  assert.equal(got.rootfs, "/b/rootfs");
 });
 
 Deno.test("parseSpec() reads process.env as a map", async (t) => {
