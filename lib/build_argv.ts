@@ -26,7 +26,8 @@ export interface ArgvOptions {
  * Builds the argv, one option per element, in the order of SPEC 6.2: CLI
  * path, global options, `configure`, its options, `--pid=`, the rootfs.
  * `config.cli.ldconfig` is used as given (normalise it first with
- * `normalizeLdconfig`).
+ * `normalizeLdconfig`). A configured `cuda-compat-mode` is passed as given,
+ * except `hook` (the CLI does not know it), which becomes `disabled`.
  *
  * @throws {InputError} when a value holds a NUL byte (no argv element can).
  *
@@ -53,7 +54,10 @@ export function buildArgv(
   if (cli.user !== undefined) argv.push(`--user=${cli.user}`);
   argv.push("configure");
   const compat = config.runtime.cudaCompatMode;
-  if (compat !== undefined) argv.push(`--cuda-compat-mode=${compat}`);
+  // "hook" means the compat libraries are handled by a CDI hook: the CLI must not.
+  if (compat !== undefined) {
+    argv.push(`--cuda-compat-mode=${compat === "hook" ? "disabled" : compat}`);
+  }
   if (cli.ldconfig !== undefined) argv.push(`--ldconfig=${cli.ldconfig}`);
   if (cli.noCgroups) argv.push("--no-cgroups");
   const device = deviceOption(decision.devices);

@@ -348,6 +348,20 @@ Deno.test("buildArgv() passes each [later] option only when set", async (t) => {
       ["--cuda-compat-mode=mount"],
     ],
     [
+      "cuda-compat-mode hook (a CDI hook's job) tells the CLI disabled",
+      hookConfig({ loadKmods: false }, { runtime: { cudaCompatMode: "hook" } }),
+      {},
+      [],
+      ["--cuda-compat-mode=disabled"],
+    ],
+    [
+      "cuda-compat-mode ldconfig",
+      hookConfig({ loadKmods: false }, { runtime: { cudaCompatMode: "ldconfig" } }),
+      {},
+      [],
+      ["--cuda-compat-mode=ldconfig"],
+    ],
+    [
       "cuda-compat-mode before ldconfig and no-cgroups",
       hookConfig({ loadKmods: false, ldconfig: "/sbin/ldconfig", noCgroups: true }, {
         runtime: { cudaCompatMode: "disabled" },
