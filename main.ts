@@ -11,11 +11,17 @@ import { cliEnvironment } from "./lib/cli_environment.ts";
 import { cliSearchDirs } from "./lib/cli_search_dirs.ts";
 import { decideGpu } from "./lib/decide_gpu.ts";
 import { HostError, InputError, PolicyError, UsageError } from "./lib/errors.ts";
-import { configCandidates, defaultHookConfig, type HookConfig } from "./lib/hook_config.ts";
+import {
+  type ConfigCandidate,
+  configCandidates,
+  defaultHookConfig,
+  type HookConfig,
+} from "./lib/hook_config.ts";
 import { normalizeLdconfig } from "./lib/normalize_ldconfig.ts";
 import { type Invocation, parseArgs, usage } from "./lib/parse_args.ts";
 import type { ExplainFacts } from "./lib/explain.ts";
 import { resolvePath } from "./lib/clean_path.ts";
+import { escapeControls } from "./lib/_escape.ts";
 import { MAX_SPEC_BYTES, parseSpec } from "./lib/parse_spec.ts";
 import { MAX_STATE_BYTES, parseState } from "./lib/parse_state.ts";
 
@@ -98,14 +104,6 @@ function readFile(path: string, cap: number, what: string, missingOk = false): s
   return new TextDecoder().decode(bytes);
 }
 
-/** The config in use and where it came from. */
-interface LoadedConfig {
-  config: HookConfig;
-  /** The file, or `null` for the built-in defaults. */
-  file: string | null;
-  origin: string;
-}
-
 function configSearch(flagPath: string) {
   return configCandidates(flagPath, {
     ctkConfigFilePath: Deno.env.get("NVIDIA_CTK_CONFIG_FILE_PATH"),
@@ -114,24 +112,41 @@ function configSearch(flagPath: string) {
   });
 }
 
-/** The first config file of the search that exists, with its text. */
-function findConfig(flagPath: string) {
-  for (const candidate of configSearch(flagPath)) {
+/**
+ * The first config file of `candidates` that exists, with its text. `tried`
+ * sees each candidate before it is read, so that an error can be reported
+ * with the file and where it came from.
+ */
+function findConfig(
+  candidates: readonly ConfigCandidate[],
+  tried: (c: ConfigCandidate) => void = () => {},
+) {
+  for (const candidate of candidates) {
+    tried(candidate);
     const text = readFile(candidate.path, MAX_CONFIG_BYTES, "config file", !candidate.required);
     if (text !== undefined) return { ...candidate, text };
   }
   return undefined;
 }
 
-async function loadConfig(flagPath: string, trace: (s: string) => void): Promise<LoadedConfig> {
-  const found = findConfig(flagPath);
+async function loadConfig(
+  flagPath: string,
+  trace: (s: string) => void,
+  facts: Facts,
+): Promise<HookConfig> {
+  const found = findConfig(configSearch(flagPath), (c) => {
+    facts.configFile = c.path;
+    facts.configOrigin = c.origin;
+  });
   if (found === undefined) {
     trace("config: no config file found, using the defaults");
-    return { config: defaultHookConfig(), file: null, origin: "built-in defaults" };
+    facts.configFile = null;
+    facts.configOrigin = "built-in defaults";
+    return defaultHookConfig();
   }
   trace(`config: ${found.path} (${found.origin})`);
   const { parseConfig } = await import("./lib/parse_config.ts");
-  return { config: parseConfig(found.text, found.path), file: found.path, origin: found.origin };
+  return parseConfig(found.text, found.path);
 }
 
 function exists(path: string): boolean {
@@ -245,9 +260,7 @@ async function decide(
   options: { debug: boolean; configPath: string; state: StateSource },
   trace: (s: string) => void,
 ): Promise<void> {
-  const loaded = await loadConfig(options.configPath, trace);
-  const config = loaded.config;
-  Object.assign(facts, { configFile: loaded.file, configOrigin: loaded.origin, config });
+  const config = facts.config = await loadConfig(options.configPath, trace, facts);
   const state = readState(options.state);
   Object.assign(facts, state);
   trace(`state: pid ${state.pid}, bundle ${state.bundle}`);
@@ -297,15 +310,7 @@ async function prestart(debug: boolean, configPath: string): Promise<number> {
 /** The message of an error `main` reports as one line, or `undefined` for others. */
 function knownMessage(e: unknown): string | undefined {
   const known = e instanceof InputError || e instanceof PolicyError || e instanceof HostError;
-  return known ? oneLine(e.message) : undefined;
-}
-
-/** Control and line-separator characters as `\uXXXX`, so an error stays one line. */
-function oneLine(message: string): string {
-  return message.replace(
-    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  return known ? escapeControls(e.message) : undefined;
 }
 
 async function operator(
@@ -324,6 +329,7 @@ async function operator(
       const state: StateSource = options.bundle === undefined
         ? { kind: "stdin" }
         : { kind: "bundle", dir: options.bundle };
+      if (state.kind === "bundle") Object.assign(facts, readState(state));
       try {
         const configPath = options.configPath ?? invocation.configPath;
         await decide(
@@ -345,19 +351,21 @@ async function operator(
       const { checkConfig, formatCheckReport, noConfigReport } = await import(
         "./lib/check_config.ts"
       );
+      const candidates: ConfigCandidate[] = options.file === undefined || options.file === ""
+        ? configSearch(invocation.configPath)
+        : [{ path: options.file, required: true, origin: "argument" }];
+      let last: ConfigCandidate | undefined;
       let report;
       try {
-        const found = findConfig(options.file ?? invocation.configPath);
-        report = found === undefined ? noConfigReport() : checkConfig(
-          found.text,
-          found.path,
-          options.file === undefined ? found.origin : "argument",
-        );
+        const found = findConfig(candidates, (c) => (last = c));
+        report = found === undefined
+          ? noConfigReport()
+          : checkConfig(found.text, found.path, found.origin);
       } catch (e) {
         const message = knownMessage(e);
         if (message === undefined) throw e;
-        const file = options.file ?? null;
-        report = { file, origin: "argument", settings: [], warnings: [], error: message };
+        const where = { file: last?.path ?? null, origin: last?.origin ?? "" };
+        report = { ...where, settings: [], warnings: [], error: message };
       }
       writeAll(Deno.stdout, options.json ? stableJson(report) : formatCheckReport(report));
       return report.error === null ? 0 : 1;
@@ -456,7 +464,7 @@ export async function main(args: readonly string[]): Promise<number> {
       say(`${PROGRAM}: ${e.message}\n${usage(PROGRAM)}`);
       return 2;
     }
-    const message = knownMessage(e) ?? oneLine(`Internal error: ${errorText(e)}`);
+    const message = knownMessage(e) ?? escapeControls(`Internal error: ${errorText(e)}`);
     say(`${PROGRAM}: ${message}\n`);
     if (debug && e instanceof Error && e.stack !== undefined) say(`${e.stack}\n`);
     return 1;

@@ -7,7 +7,8 @@
  */
 
 import { parse } from "smol-toml";
-import { CONFIG_KEYS, CONFIG_TABLES, isToleratedKey } from "./config_keys.ts";
+import { escapeControls } from "./_escape.ts";
+import { CONFIG_KEYS, CONFIG_TABLES, isToleratedKey, UPSTREAM_KEYS } from "./config_keys.ts";
 import { didYouMean } from "./did_you_mean.ts";
 import { InputError } from "./errors.ts";
 import { defaultHookConfig, type HookConfig } from "./hook_config.ts";
@@ -105,11 +106,15 @@ function at(text: string, key: string): string {
   return line === undefined ? "" : `line ${line}: `;
 }
 
+/** A key of ours with the same last part, for a key in the wrong table. */
+function sameLeaf(key: string): string | undefined {
+  const leaf = key.slice(key.lastIndexOf(".") + 1);
+  return CONFIG_KEYS.map((k) => k.key).find((k) => k.endsWith(`.${leaf}`) || k === leaf);
+}
+
 function unknownKeyWarning(text: string, key: string): string {
   const known = CONFIG_KEYS.map((k) => k.key);
-  const leaf = key.slice(key.lastIndexOf(".") + 1);
-  const sameLeaf = known.find((k) => k.endsWith(`.${leaf}`) || k === leaf);
-  const suggestion = didYouMean(key, known) ?? sameLeaf;
+  const suggestion = didYouMean(key, known) ?? sameLeaf(key);
   return `${at(text, key)}unknown key "${key}"` +
     (suggestion === undefined ? "" : `; did you mean "${suggestion}"?`);
 }
@@ -149,8 +154,12 @@ export function checkConfig(text: string, file: string, origin: string): CheckRe
   const knownList = [...known];
   for (const key of leafKeys(doc)) {
     if (known.has(key) || tables.has(key)) continue;
-    // Keys of other NVIDIA tools pass, unless they look like a misspelt key of ours.
-    if (isToleratedKey(key) && didYouMean(key, knownList) === undefined) continue;
+    // Keys of other NVIDIA tools pass, unless they look like a misspelt or
+    // misplaced key of ours.
+    if (
+      isToleratedKey(key) && didYouMean(key, knownList) === undefined &&
+      (sameLeaf(key) === undefined || (UPSTREAM_KEYS as readonly string[]).includes(key))
+    ) continue;
     warnings.push(unknownKeyWarning(text, key));
   }
   const ldconfig = config.cli.ldconfig;
@@ -191,7 +200,8 @@ function formatValue(value: Setting["value"]): string {
 
 /**
  * The human-readable report: the file, one aligned line per setting with
- * `(default)` marks, then warnings and the error.
+ * `(default)` marks, then warnings and the error. Control characters (in
+ * keys or the file name) are escaped as `\uXXXX`.
  *
  * @example
  * ```ts
@@ -213,5 +223,5 @@ export function formatCheckReport(report: CheckReport): string {
   for (const w of report.warnings) lines.push(`warning: ${w}`);
   if (report.error !== null) lines.push(`error: ${report.error}`);
   else lines.push(report.warnings.length === 0 ? "ok" : `ok, ${report.warnings.length} warning(s)`);
-  return lines.join("\n") + "\n";
+  return lines.map(escapeControls).join("\n") + "\n";
 }

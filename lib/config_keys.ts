@@ -25,7 +25,12 @@ export interface ConfigKey {
 /** Every key `prestart` reads, in the order of the SPEC's table. */
 export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: "disable-require", type: "bool", tag: "2020", value: (c) => c.disableRequire },
-  { key: "swarm-resource", type: "string", tag: "later", value: (c) => c.swarmResource },
+  {
+    key: "swarm-resource",
+    type: "string",
+    tag: "later",
+    value: (c) => (c.swarmResource.length === 0 ? undefined : c.swarmResource.join(",")),
+  },
   {
     key: "accept-nvidia-visible-devices-envvar-when-unprivileged",
     type: "bool",
@@ -145,6 +150,17 @@ export const CONFIG_TABLES = [
   "nvidia-container-runtime.modes.legacy",
   "nvidia-container-runtime-hook",
   "features",
+] as const;
+
+/**
+ * Keys of other NVIDIA tools whose last part is also the name of a key of
+ * ours (`debug`, `path`, `cuda-compat-mode`): real, and not misplaced.
+ */
+export const UPSTREAM_KEYS = [
+  "nvidia-container-runtime.debug",
+  "nvidia-container-runtime-hook.path",
+  "nvidia-ctk.path",
+  "nvidia-container-cli.cuda-compat-mode",
 ] as const;
 
 /**

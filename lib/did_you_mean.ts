@@ -38,9 +38,9 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * The candidate nearest to `word`, when it is a near miss: at most 2 edits
- * away, and fewer edits than a third of the word's length; ties go to the
- * earlier candidate. `undefined` when nothing is near, or `word` itself is a
+ * The candidate nearest to `word`, when it is a near miss: at most
+ * `maxDistance` (default 2) edits away, and fewer edits than a third of the
+ * word's length; ties go to the earlier candidate. `undefined` when nothing is near, or `word` itself is a
  * candidate.
  *
  * @example
@@ -49,7 +49,11 @@ export function editDistance(a: string, b: string): number {
  * didYouMean("colour", ["no-cgroups"]); // undefined
  * ```
  */
-export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+export function didYouMean(
+  word: string,
+  candidates: readonly string[],
+  maxDistance = 2,
+): string | undefined {
   if (candidates.includes(word)) return undefined;
   let best: string | undefined;
   let bestDistance = Infinity;
@@ -60,5 +64,5 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
       bestDistance = d;
     }
   }
-  return bestDistance <= 2 && bestDistance * 3 < word.length ? best : undefined;
+  return bestDistance <= maxDistance && bestDistance * 3 < word.length ? best : undefined;
 }

@@ -7,6 +7,7 @@
  */
 
 import type { CapabilitySource, DeviceSource, GpuDecision } from "./decide_gpu.ts";
+import { escapeControls } from "./_escape.ts";
 import { didYouMean } from "./did_you_mean.ts";
 import type { EnvMap } from "./env_map.ts";
 import type { HookConfig } from "./hook_config.ts";
@@ -104,8 +105,8 @@ function imexList(request: ImexRequest): ReportList {
 }
 
 /**
- * Warnings about the container's variables: a misspelt variable the policy
- * would have read (`NVIDIA_DISABLE_REQUIRES`, say), and
+ * Warnings about the container's variables: a misspelt `NVIDIA_*`/`CUDA_*` variable
+ * the policy would have read (`NVIDIA_DISABLE_REQUIRES`, up to 3 edits), and
  * `NVIDIA_VISIBLE_DEVICES` of an unprivileged container while the config
  * ignores it.
  *
@@ -118,12 +119,15 @@ function imexList(request: ImexRequest): ReportList {
 export function envWarnings(env: EnvMap, privileged: boolean, config: HookConfig): string[] {
   const out: string[] = [];
   for (const name of env.keys()) {
+    // Only NVIDIA_* and CUDA_* names: CUDNN_VERSION and friends are real
+    // variables of NVIDIA's images.
     if (
+      !(name.startsWith("NVIDIA_") || name.startsWith("CUDA_")) ||
       (KNOWN_VARIABLES as readonly string[]).includes(name) ||
       name.startsWith("NVIDIA_REQUIRE_") || name.startsWith("NVIDIA_VISIBLE_DEVICES_") ||
       config.swarmResource.includes(name)
     ) continue;
-    const near = didYouMean(name, KNOWN_VARIABLES);
+    const near = didYouMean(name, KNOWN_VARIABLES, 3);
     if (near !== undefined) out.push(`${name} has no effect; did you mean ${near}?`);
   }
   if (!privileged && !config.acceptEnvvarUnprivileged && env.has("NVIDIA_VISIBLE_DEVICES")) {
@@ -206,17 +210,6 @@ export function explainReport(facts: ExplainFacts): ExplainReport {
 
 /** Width of the label column of the text report. */
 const LABEL_WIDTH = 14;
-
-/** Control and line-separator characters as `\uXXXX`, so one fact stays on one line. */
-function escapeControls(text: string): string {
-  let out = "";
-  for (const ch of text) {
-    const c = ch.charCodeAt(0);
-    const control = c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029;
-    out += control ? `\\u${c.toString(16).padStart(4, "0")}` : ch;
-  }
-  return out;
-}
 
 function list(value: ReportList): string {
   return typeof value === "string" ? value : value.join(",");

@@ -34,8 +34,11 @@ export interface OciHook {
  * ```
  */
 export function ociHook(path: string = DEFAULT_HOOK_PATH): OciHook {
-  if (!path.startsWith("/") || [...path].some((c) => c < " " || c === "\x7f")) {
+  if (!path.startsWith("/")) {
     throw new UsageError(`--path must be an absolute path, got ${quote(path)}`);
+  }
+  if ([...path].some((c) => c < " " || c === "\x7f")) {
+    throw new UsageError(`--path must not contain control characters, got ${quote(path)}`);
   }
   return {
     version: "1.0.0",
