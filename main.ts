@@ -18,6 +18,7 @@ import {
   type HookConfig,
 } from "./lib/hook_config.ts";
 import { normalizeLdconfig } from "./lib/normalize_ldconfig.ts";
+import { hostPath } from "./lib/host_path.ts";
 import { type Invocation, parseArgs, usage } from "./lib/parse_args.ts";
 import type { ExplainFacts } from "./lib/explain.ts";
 import { resolvePath } from "./lib/clean_path.ts";
@@ -149,6 +150,15 @@ async function loadConfig(
   return parseConfig(found.text, found.path);
 }
 
+/** The hook's environment, with the host's own `PATH` (see `hostPath`). */
+function hostEnvironment(): Record<string, string> {
+  const env = Deno.env.toObject();
+  const path = hostPath(env["PATH"]);
+  if (path === undefined) delete env["PATH"];
+  else env["PATH"] = path;
+  return env;
+}
+
 function exists(path: string): boolean {
   try {
     Deno.statSync(path);
@@ -191,7 +201,7 @@ function findCli(config: HookConfig): { path: string; searchPath: string | undef
     // Relative to the working directory, never looked up in PATH.
     return { path: resolvePath(Deno.cwd(), configured), searchPath: undefined };
   }
-  const dirs = cliSearchDirs(Deno.env.get("PATH"), config.cli.root);
+  const dirs = cliSearchDirs(hostPath(Deno.env.get("PATH")), config.cli.root);
   for (const dir of dirs) {
     const candidate = `${dir}/nvidia-container-cli`;
     if (isExecutableFile(candidate)) return { path: candidate, searchPath: dirs.join(":") };
@@ -291,7 +301,7 @@ async function decide(
   if (state.pid === null) {
     facts.argv = facts.argv.map((a) => (a === "--pid=0" ? "--pid=PID" : a));
   }
-  facts.cliEnv = cliEnvironment(Deno.env.toObject(), cli.searchPath, config.cli.environment);
+  facts.cliEnv = cliEnvironment(hostEnvironment(), cli.searchPath, config.cli.environment);
 }
 
 function tracer(debug: boolean): (s: string) => void {

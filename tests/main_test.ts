@@ -422,3 +422,22 @@ Deno.test("main() prints a stack trace only with -debug", async () => {
     s.done();
   }
 });
+
+Deno.test("main() searches and passes the host's PATH, not the entry Deno adds without node", async () => {
+  // Without `node` on PATH, `deno run` puts <DENO_DIR>/node_compat_bin first
+  // on the process's PATH; the CLI search and the CLI's PATH must not see it.
+  const s = setup();
+  try {
+    const cli = writeFakeCli(`${s.tmp}/bin/nvidia-container-cli`, `${s.tmp}/record`, 0);
+    const env = { ...s.hookEnv, PATH: `${s.tmp}/bin` };
+    const r = await runHook({ args: ["prestart"], env, stdin: s.state });
+    assert.equal(r.stderr, "");
+    assert.equal(r.code, 0);
+    assert.equal(
+      cli.env()?.["PATH"],
+      `${s.tmp}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+    );
+  } finally {
+    s.done();
+  }
+});
