@@ -211,25 +211,13 @@ function findCli(config: HookConfig): { path: string; searchPath: string | undef
 
 async function runCli(argv: string[], env: Record<string, string>): Promise<number> {
   const [command, ...args] = argv as [string, ...string[]];
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(command, {
-      args,
-      env,
-      clearEnv: true,
-      stdin: "null",
-      stdout: "inherit",
-      stderr: "inherit",
-    }).spawn();
-  } catch (e) {
-    // The path comes from the operator's config or the search: shown whole.
-    const path = JSON.stringify(command);
-    throw new HostError(`Cannot run nvidia-container-cli ${path}: ${errorText(e)}`);
-  }
+  let child: Deno.ChildProcess | undefined;
+  // Bound before the spawn, so that no signal finds the hook without a handler
+  // (the default action would kill it and orphan the CLI).
   const handlers = FORWARDED.map((signal) => {
     const handler = () => {
       try {
-        child.kill(signal);
+        child?.kill(signal);
       } catch {
         // The CLI has already exited.
       }
@@ -238,6 +226,20 @@ async function runCli(argv: string[], env: Record<string, string>): Promise<numb
     return [signal, handler] as const;
   });
   try {
+    try {
+      child = new Deno.Command(command, {
+        args,
+        env,
+        clearEnv: true,
+        stdin: "null",
+        stdout: "inherit",
+        stderr: "inherit",
+      }).spawn();
+    } catch (e) {
+      // The path comes from the operator's config or the search: shown whole.
+      const path = JSON.stringify(command);
+      throw new HostError(`Cannot run nvidia-container-cli ${path}: ${errorText(e)}`);
+    }
     return (await child.status).code;
   } finally {
     for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);

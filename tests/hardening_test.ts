@@ -11,7 +11,8 @@
 import assert from "node:assert/strict";
 import { posix } from "node:path";
 import { lineBreaker } from "./_fuzz.ts";
-import { type FakeCli, launcherEnv, runHook, writeFakeCli } from "./_hook.ts";
+import { type FakeCli, hookCommand, launcherEnv, runHook, writeFakeCli } from "./_hook.ts";
+import { HOOK_PERMISSIONS } from "../scripts/_hook_permissions.ts";
 
 const P = "nvidia-container-runtime-hook: ";
 const MiB = 1024 * 1024;
@@ -458,6 +459,94 @@ Deno.test("main() reads a config file of up to 4 MiB and refuses 4 MiB + 1", asy
         Deno.removeSync(path);
       });
     }
+  } finally {
+    s.done();
+  }
+});
+
+Deno.test("main() holds no file of the bundle or config open while a CLI hangs", async () => {
+  // runc's hook timeout, not the hook, ends a hanging CLI; meanwhile the hook
+  // must hold nothing but its stdio: config.json and config.toml are closed.
+  const s = setup();
+  const cliPath = `${s.tmp}/bin/nvidia-container-cli`;
+  Deno.writeTextFileSync(
+    cliPath,
+    [
+      "#!/bin/sh",
+      "trap 'exit 0' TERM",
+      `touch "${s.tmp}/ready"`,
+      "i=0; while [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done",
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+  Deno.mkdirSync(`${s.tmp}/prefix/etc/nvidia-container-runtime`, { recursive: true });
+  Deno.writeTextFileSync(
+    `${s.tmp}/prefix/etc/nvidia-container-runtime/config.toml`,
+    `[nvidia-container-cli]\npath = "${cliPath}"\n`,
+  );
+  const [cmd, ...pre] = hookCommand() as [string, ...string[]];
+  const child = new Deno.Command(cmd, {
+    args: [...pre, "prestart"],
+    env: s.hookEnv,
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  try {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(s.state()));
+    await w.close();
+    for (let i = 0; i < 1200; i++) {
+      try {
+        Deno.statSync(`${s.tmp}/ready`);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+    const ls = new Deno.Command("ls", { args: ["-l", `/proc/${child.pid}/fd`] }).outputSync();
+    assert.ok(ls.success, "ls /proc/PID/fd");
+    const targets = new TextDecoder().decode(ls.stdout).split("\n")
+      .filter((line) => line.includes(" -> "))
+      .map((line) => line.slice(line.indexOf(" -> ") + 4));
+    assert.ok(targets.length >= 3, `stdio is listed: ${targets.join(", ")}`);
+    // Deno's own cache databases (source runs) are Deno's; the inputs must be closed.
+    const inputs = targets.filter((t) => t.startsWith(`${s.tmp}/`));
+    assert.deepEqual(inputs, [], "bundle or config files the hook still holds open");
+  } finally {
+    child.kill("SIGTERM");
+    const out = await child.output();
+    assert.equal(out.code, 0, "the CLI's status after SIGTERM");
+    s.done();
+  }
+});
+
+Deno.test("the hook runs with exactly the compile permissions on a GPU and a malformed bundle", async (t) => {
+  // Source runs: deno run with exactly HOOK_PERMISSIONS (no write, net, ffi,
+  // sys); with HOOK_BIN, the compiled binary with the same grants.
+  if ((Deno.env.get("HOOK_BIN") ?? "") === "") {
+    const cmd = hookCommand();
+    const flags = cmd.filter((w) => /^--(allow|deny|no-prompt)/.test(w) || w === "-A");
+    assert.deepEqual(flags, [...HOOK_PERMISSIONS]);
+  }
+  const s = setup();
+  try {
+    await t.step("GPU bundle: the CLI runs with the exact argv", async () => {
+      const r = await s.run();
+      assert.deepEqual([r.code, r.stderr], [0, ""]);
+      assert.deepEqual(s.cli.argv(), argvFor(s, `${s.bundle}/rootfs`));
+    });
+    await t.step("malformed config.json: one line, exit 1, no permission prompt", async () => {
+      Deno.writeTextFileSync(`${s.bundle}/config.json`, '{"ociVersion": 1}');
+      const r = await s.run();
+      assert.deepEqual([r.code, r.stderr], [
+        1,
+        `${P}Cannot parse ${s.bundle}/config.json: "ociVersion" must be a string, got a number\n`,
+      ]);
+      assert.equal(s.cli.argv(), null);
+    });
   } finally {
     s.done();
   }

@@ -339,7 +339,8 @@ Deno.test("main() forwards SIGTERM, SIGINT and SIGHUP to the CLI", async (t) => 
       `trap 'echo INT > "${s.tmp}/sig"; exit 102' INT`,
       `trap 'echo HUP > "${s.tmp}/sig"; exit 101' HUP`,
       `touch "${s.tmp}/ready"`,
-      "i=0; while [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
+      // Long enough for a loaded CI machine; the signal ends it early.
+      "i=0; while [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done",
       "exit 0",
       "",
     ].join("\n"),
@@ -363,7 +364,7 @@ Deno.test("main() forwards SIGTERM, SIGINT and SIGHUP to the CLI", async (t) => 
         const w = child.stdin.getWriter();
         await w.write(new TextEncoder().encode(s.state));
         await w.close();
-        for (let i = 0; i < 200; i++) {
+        for (let i = 0; i < 1200; i++) {
           try {
             Deno.statSync(`${s.tmp}/ready`);
             break;
