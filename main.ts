@@ -297,12 +297,9 @@ async function decide(
   facts.argv = buildArgv(argvConfig, decision, {
     cliPath: cli.path,
     debugFlag: options.debug,
-    pid: state.pid ?? 0,
+    pid: state.pid ?? "PID",
     rootfs: spec.rootfs,
   });
-  if (state.pid === null) {
-    facts.argv = facts.argv.map((a) => (a === "--pid=0" ? "--pid=PID" : a));
-  }
   facts.cliEnv = cliEnvironment(hostEnvironment(), cli.searchPath, config.cli.environment);
 }
 

@@ -16,8 +16,8 @@ export interface ArgvOptions {
   cliPath: string;
   /** The `-debug` flag: `--debug=/dev/stderr` instead of the config's `debug`. */
   debugFlag: boolean;
-  /** The container's pid. */
-  pid: number;
+  /** The container's pid; `"PID"` when there is none (`explain --bundle`). */
+  pid: number | "PID";
   /** The absolute rootfs. */
   rootfs: string;
 }

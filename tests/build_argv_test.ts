@@ -496,3 +496,8 @@ Deno.test("buildArgv() refuses a value holding a NUL byte, naming the option", a
     });
   }
 });
+
+Deno.test("buildArgv() writes --pid=PID when there is no pid (explain --bundle)", () => {
+  const argv = buildArgv(config(), decision(), { ...OPTIONS, pid: "PID" });
+  assert.deepEqual(argv.slice(-2), ["--pid=PID", "/b/rootfs"]);
+});
