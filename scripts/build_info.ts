@@ -1,6 +1,7 @@
 /**
- * Writes build_info.json (the commit the binary is built from) for the
- * compile task, which embeds it with `--include`; `-version` prints it.
+ * Writes dist/build_info.json (the commit the binary is built from) for the
+ * compile task, which embeds it next to the bundle with `--include`;
+ * `-version` prints it.
  * Outside a git checkout it writes `{}` and the binary prints no commit.
  *
  * @module
@@ -16,7 +17,8 @@ try {
 } catch {
   // git is not installed: no commit line.
 }
+Deno.mkdirSync(new URL("dist", repo), { recursive: true });
 Deno.writeTextFileSync(
-  new URL("build_info.json", repo),
+  new URL("dist/build_info.json", repo),
   JSON.stringify(commit === undefined ? {} : { commit }) + "\n",
 );

@@ -1,7 +1,8 @@
 /**
  * Runs the hook as a process, the way a runtime does: `HOOK_BIN` when set (a
- * compiled binary), otherwise `main.ts` under `deno run` with exactly the
- * permission flags the binary is compiled with.
+ * compiled binary), otherwise `HOOK_JS` (the bundle `deno task bundle`
+ * writes, which the binary is compiled from) or `main.ts` under `deno run`
+ * with exactly the permission flags the binary is compiled with.
  *
  * @module
  */
@@ -19,6 +20,11 @@ export function repoDir(): string {
 export function hookCommand(): string[] {
   const bin = Deno.env.get("HOOK_BIN");
   if (bin !== undefined && bin !== "") return [bin];
+  // HOOK_JS: the bundle the compile task compiles (deno task bundle).
+  const js = Deno.env.get("HOOK_JS");
+  const entry = js !== undefined && js !== ""
+    ? (js.startsWith("/") ? js : `${Deno.cwd()}/${js}`)
+    : `${REPO}/main.ts`;
   return [
     Deno.execPath(),
     "run",
@@ -26,7 +32,7 @@ export function hookCommand(): string[] {
     ...HOOK_PERMISSIONS,
     "--config",
     `${REPO}/deno.json`,
-    `${REPO}/main.ts`,
+    entry,
   ];
 }
 

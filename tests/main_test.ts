@@ -71,7 +71,9 @@ Deno.test("main() prints the version from deno.json and the git commit with -ver
       cwd: new URL("..", import.meta.url),
     }).outputSync();
     const commit = new TextDecoder().decode(git.stdout).trim();
-    const compiled = (Deno.env.get("HOOK_BIN") ?? "") !== "";
+    // A compiled binary or the bundle carries the commit of its build_info.json.
+    const compiled = (Deno.env.get("HOOK_BIN") ?? "") !== "" ||
+      (Deno.env.get("HOOK_JS") ?? "") !== "";
     for (const args of [["-version"], ["--version", "prestart"], ["-version=true", "nope"]]) {
       await t.step(args.join(" "), async () => {
         // No stdin is read: the state below would be an error for prestart.
