@@ -6,13 +6,13 @@
  * @module
  */
 
-import { parse } from "smol-toml";
 import { escapeControls } from "./_escape.ts";
 import { CONFIG_KEYS, CONFIG_TABLES, isToleratedKey, UPSTREAM_KEYS } from "./config_keys.ts";
 import { didYouMean } from "./did_you_mean.ts";
 import { InputError } from "./errors.ts";
 import { defaultHookConfig, type HookConfig } from "./hook_config.ts";
 import { parseConfig } from "./parse_config.ts";
+import { parseToml } from "./parse_toml.ts";
 
 /** One effective setting. */
 export interface Setting {
@@ -147,7 +147,7 @@ export function checkConfig(text: string, file: string, origin: string): CheckRe
     const where = line === undefined ? "" : ` (line ${line})`;
     return { file, origin, settings: [], warnings: [], error: e.message + where };
   }
-  const doc = parse(text) as Doc;
+  const doc = parseToml(text) as Doc;
   const warnings: string[] = [];
   const known = new Set(CONFIG_KEYS.map((k) => k.key));
   const tables = new Set<string>(CONFIG_TABLES);

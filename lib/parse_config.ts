@@ -5,12 +5,12 @@
  * @module
  */
 
-import { parse, TomlError } from "smol-toml";
 import { CAPABILITIES, type Capability } from "./capabilities.ts";
 import { cleanPath } from "./clean_path.ts";
 import { InputError, quote } from "./errors.ts";
 import { defaultHookConfig, type HookConfig } from "./hook_config.ts";
 import { splitList } from "./split_list.ts";
+import { parseToml, TomlSyntaxError } from "./parse_toml.ts";
 
 /**
  * How a key is read: `bool`; `string` (any string, `""` included);
@@ -126,16 +126,14 @@ function readSupported(where: Where, key: string): readonly Capability[] | undef
 export function parseConfig(text: string, file: string): HookConfig {
   let doc: Doc;
   try {
-    doc = parse(text) as Doc;
+    doc = parseToml(text);
   } catch (e) {
-    if (e instanceof TomlError) {
-      const reason = (e.message.split("\n")[0] ?? "").replace(/^Invalid TOML document: /, "")
-        .replace(/\.$/, "");
+    if (e instanceof TomlSyntaxError) {
       throw new InputError(
-        `Cannot parse config file ${file}: line ${e.line}, column ${e.column}: ${reason}`,
+        `Cannot parse config file ${file}: line ${e.line}, column ${e.column}: ${e.message}`,
       );
     }
-    throw new InputError(`Cannot parse config file ${file}: ${String(e)}`);
+    throw e;
   }
   const d = defaultHookConfig();
   const top: Where = { file, prefix: "", table: doc };
