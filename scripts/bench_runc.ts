@@ -10,7 +10,8 @@
  * (d) our hook, on a GPU container, with a config.toml whose
  *     `nvidia-container-cli.path` is `/bin/true` (a CLI that exits at once).
  *
- * The hook is `HOOK_BIN` when set, otherwise main.ts from source through the
+ * The hook is `HOOK_BIN` when set, else the bundle `HOOK_JS` when set (what the
+ * compile task compiles), otherwise main.ts from source through the
  * suite's launcher (tests/_e2e.ts). Needs root, runc and busybox-static.
  *
  * Run: deno task bench:runc [N]   (N >= 30, default 30)
@@ -125,7 +126,12 @@ try {
   const [a, b, c, d] = cases.map((k) => median(k.times)) as [number, number, number, number];
   const runcVersion = (await runProcess([runc, "--version"], { timeoutMs: 10_000 })).stdout
     .split("\n")[0];
-  const hookKind = Deno.env.get("HOOK_BIN") ? `HOOK_BIN=${hook}` : "main.ts from source";
+  const js = Deno.env.get("HOOK_JS");
+  const hookKind = Deno.env.get("HOOK_BIN")
+    ? `HOOK_BIN=${hook}`
+    : js
+    ? `the bundle HOOK_JS=${js} (deno task bundle)`
+    : "main.ts from source";
   const ms = (x: number) => x.toFixed(1).padStart(9);
   const plus = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)}`.padStart(10);
 
