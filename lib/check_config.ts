@@ -7,7 +7,13 @@
  */
 
 import { escapeControls } from "./_escape.ts";
-import { CONFIG_KEYS, CONFIG_TABLES, isToleratedKey, UPSTREAM_KEYS } from "./config_keys.ts";
+import {
+  CONFIG_KEYS,
+  CONFIG_TABLES,
+  isToleratedKey,
+  ldconfigWarning,
+  UPSTREAM_KEYS,
+} from "./config_keys.ts";
 import { didYouMean } from "./did_you_mean.ts";
 import { InputError } from "./errors.ts";
 import { defaultHookConfig, type HookConfig } from "./hook_config.ts";
@@ -162,13 +168,9 @@ export function checkConfig(text: string, file: string, origin: string): CheckRe
     ) continue;
     warnings.push(unknownKeyWarning(text, key));
   }
-  const ldconfig = config.cli.ldconfig;
-  if (ldconfig !== undefined && !ldconfig.startsWith("@")) {
-    warnings.push(
-      `${at(text, "nvidia-container-cli.ldconfig")}nvidia-container-cli.ldconfig ${
-        JSON.stringify(ldconfig)
-      } does not start with "@": the CLI will run the container's ldconfig, not the host's`,
-    );
+  const ldconfig = ldconfigWarning(config);
+  if (ldconfig !== undefined) {
+    warnings.push(`${at(text, "nvidia-container-cli.ldconfig")}${ldconfig}`);
   }
   return { file, origin, settings: settingsOf(config, doc), warnings, error: null };
 }

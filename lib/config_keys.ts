@@ -182,3 +182,20 @@ export function isToleratedKey(key: string): boolean {
     key.startsWith("features.") ||
     key === "nvidia-container-cli.cuda-compat-mode";
 }
+
+/**
+ * The warning for an `nvidia-container-cli.ldconfig` that names a container
+ * path (no leading `@`), or `undefined` when there is nothing to say.
+ *
+ * @example
+ * ```ts
+ * ldconfigWarning(defaultHookConfig()); // undefined
+ * ```
+ */
+export function ldconfigWarning(config: HookConfig): string | undefined {
+  const ldconfig = config.cli.ldconfig;
+  if (ldconfig === undefined || ldconfig.startsWith("@")) return undefined;
+  return `nvidia-container-cli.ldconfig ${
+    JSON.stringify(ldconfig)
+  } does not start with "@": the CLI will run the container's ldconfig, not the host's`;
+}

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { escapeControls } from "./_escape.ts";
+
 /**
  * Input that cannot be parsed or does not have the expected form: the state
  * on stdin, `config.json`, the config file, a container variable.
@@ -71,15 +73,8 @@ export const MAX_QUOTED = 64;
  */
 export function quote(value: string): string {
   const cut = value.length > MAX_QUOTED ? value.slice(0, MAX_QUOTED) + "..." : value;
-  return escapeLineBreakers(JSON.stringify(cut));
-}
-
-/** Escapes DEL, C1 controls and U+2028/U+2029, which `JSON.stringify` leaves as they are. */
-function escapeLineBreakers(s: string): string {
-  return s.replace(
-    /[\u007f-\u009f\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  // JSON.stringify escapes C0 controls; DEL, C1 and U+2028/U+2029 it leaves.
+  return escapeControls(JSON.stringify(cut));
 }
 
 /**

@@ -8,6 +8,7 @@
 
 import type { CapabilitySource, DeviceSource, GpuDecision } from "./decide_gpu.ts";
 import { escapeControls } from "./_escape.ts";
+import { ldconfigWarning } from "./config_keys.ts";
 import { didYouMean } from "./did_you_mean.ts";
 import type { EnvMap } from "./env_map.ts";
 import type { HookConfig } from "./hook_config.ts";
@@ -136,14 +137,8 @@ export function envWarnings(env: EnvMap, privileged: boolean, config: HookConfig
         " accept-nvidia-visible-devices-envvar-when-unprivileged = false",
     );
   }
-  const ldconfig = config.cli.ldconfig;
-  if (ldconfig !== undefined && !ldconfig.startsWith("@")) {
-    out.push(
-      `nvidia-container-cli.ldconfig ${
-        JSON.stringify(ldconfig)
-      } does not start with "@": the CLI will run the container's ldconfig, not the host's`,
-    );
-  }
+  const ldconfig = ldconfigWarning(config);
+  if (ldconfig !== undefined) out.push(ldconfig);
   return out;
 }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { CONFIG_KEYS, CONFIG_TABLES, isToleratedKey } from "../lib/config_keys.ts";
+import { CONFIG_KEYS, CONFIG_TABLES, isToleratedKey, ldconfigWarning } from "../lib/config_keys.ts";
+import { hookConfig } from "./_builders.ts";
 import { defaultHookConfig } from "../lib/hook_config.ts";
 import { parseConfig } from "../lib/parse_config.ts";
 
@@ -201,5 +202,25 @@ Deno.test("isToleratedKey() refuses everything else, by table name and not strin
   ];
   for (const key of refused) {
     await t.step(key, () => assert.equal(isToleratedKey(key), false));
+  }
+});
+
+Deno.test("ldconfigWarning() warns only about an ldconfig without @", async (t) => {
+  const table: [string | undefined, string | undefined][] = [
+    [undefined, undefined],
+    ["@/sbin/ldconfig", undefined],
+    [
+      "/sbin/ldconfig",
+      'nvidia-container-cli.ldconfig "/sbin/ldconfig" does not start with "@": the CLI will run' +
+      " the container's ldconfig, not the host's",
+    ],
+  ];
+  for (const [ldconfig, expected] of table) {
+    await t.step(String(ldconfig), () => {
+      assert.equal(
+        ldconfigWarning(hookConfig(ldconfig === undefined ? {} : { ldconfig })),
+        expected,
+      );
+    });
   }
 });
