@@ -55,9 +55,6 @@ const VERSION_TIMEOUT_MS = 5000;
 /** Largest config file read, in bytes. */
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
-/** The signals forwarded to the CLI while it runs. */
-const FORWARDED = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
-
 const encoder = new TextEncoder();
 
 function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
@@ -226,41 +223,81 @@ function findCli(config: HookConfig): { path: string; searchPath: string | undef
   throw new HostError(`Cannot find nvidia-container-cli in ${dirs.join(":")}`);
 }
 
-async function runCli(argv: string[], env: Record<string, string>): Promise<number> {
-  const [command, ...args] = argv as [string, ...string[]];
-  let child: Deno.ChildProcess | undefined;
-  // Bound before the spawn, so that no signal finds the hook without a handler
-  // (the default action would kill it and orphan the CLI).
-  const handlers = FORWARDED.map((signal) => {
-    const handler = () => {
-      try {
-        child?.kill(signal);
-      } catch {
-        // The CLI has already exited.
-      }
-    };
-    Deno.addSignalListener(signal, handler);
-    return [signal, handler] as const;
-  });
+/** The C library the hook execs through (glibc, by soname). */
+const LIBC = "libc.so.6";
+
+/** What `execve` failures say, by errno (Linux numbering). */
+const EXEC_ERRORS: Readonly<Record<number, string>> = {
+  2: "no such file or directory",
+  7: "argument list too long",
+  8: "exec format error",
+  12: "cannot allocate memory",
+  13: "permission denied",
+  20: "not a directory",
+  26: "text file busy",
+  36: "file name too long",
+  40: "too many levels of symbolic links",
+};
+
+const O_RDONLY_CLOEXEC = 0o2000000;
+const CLOSE_RANGE_CLOEXEC = 4;
+const SIGPIPE = 13;
+
+const LIBC_SYMBOLS = {
+  execve: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  dup2: { parameters: ["i32", "i32"], result: "i32" },
+  close_range: { parameters: ["u32", "u32", "i32"], result: "i32", optional: true },
+  signal: { parameters: ["i32", "pointer"], result: "pointer" },
+  __errno_location: { parameters: [], result: "pointer" },
+} as const;
+
+function cString(text: string): Uint8Array<ArrayBuffer> {
+  return encoder.encode(`${text}\0`);
+}
+
+/** A NULL-terminated `char *[]` of `strings`, which must stay referenced until the call. */
+function pointerArray(strings: readonly Uint8Array<ArrayBuffer>[]): BigUint64Array<ArrayBuffer> {
+  const array = new BigUint64Array(strings.length + 1);
+  strings.forEach((
+    s,
+    i,
+  ) => (array[i] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(s)))));
+  return array;
+}
+
+/**
+ * Becomes the CLI: `execve(argv[0], argv, env)` in this process, as
+ * NVIDIA's hook does, so that the runtime's hook timeout and signals reach
+ * the CLI and no Deno process stays behind. Before that, stdin is pointed
+ * at /dev/null (SPEC 6.3: an empty stdin), every descriptor above 2 is
+ * marked close-on-exec, and SIGPIPE (which Deno ignores) gets its default
+ * action back. Returns only when `execve` fails, with a `HostError`.
+ */
+function execCli(argv: readonly string[], env: Record<string, string>): HostError {
+  const path = argv[0] as string;
+  const fail = (reason: string) =>
+    // The path comes from the operator's config or the search: shown whole.
+    new HostError(`Cannot run nvidia-container-cli ${JSON.stringify(path)}: ${reason}`);
+  let libc: Deno.DynamicLibrary<typeof LIBC_SYMBOLS>;
   try {
-    try {
-      child = new Deno.Command(command, {
-        args,
-        env,
-        clearEnv: true,
-        stdin: "null",
-        stdout: "inherit",
-        stderr: "inherit",
-      }).spawn();
-    } catch (e) {
-      // The path comes from the operator's config or the search: shown whole.
-      const path = JSON.stringify(command);
-      throw new HostError(`Cannot run nvidia-container-cli ${path}: ${errorText(e)}`);
-    }
-    return (await child.status).code;
-  } finally {
-    for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+    libc = Deno.dlopen(LIBC, LIBC_SYMBOLS);
+  } catch (e) {
+    return fail(`cannot load ${LIBC}: ${errorText(e)}`);
   }
+  const c = libc.symbols;
+  const args = argv.map(cString);
+  const envs = Object.entries(env).map(([k, v]) => cString(`${k}=${v}`));
+  const argvp = pointerArray(args);
+  const envp = pointerArray(envs);
+  const devNull = c.open(cString("/dev/null"), O_RDONLY_CLOEXEC);
+  if (devNull < 0 || c.dup2(devNull, 0) < 0) return fail("cannot open /dev/null as its stdin");
+  c.close_range?.(3, 0xffffffff, CLOSE_RANGE_CLOEXEC);
+  c.signal(SIGPIPE, null);
+  c.execve(args[0] as Uint8Array<ArrayBuffer>, argvp, envp);
+  const where = c.__errno_location();
+  const errno = where === null ? 0 : new Deno.UnsafePointerView(where).getInt32();
+  return fail(EXEC_ERRORS[errno] ?? `errno ${errno}`);
 }
 
 /** The CLI's version and where it was learnt. */
@@ -447,7 +484,7 @@ async function prestart(debug: boolean, configPath: string): Promise<number> {
   await decide(facts, { debug, configPath, state: { kind: "stdin" } }, trace);
   if (facts.argv === undefined || facts.cliEnv === undefined) return 0;
   trace(`running ${JSON.stringify(facts.argv)}`);
-  return await runCli([...facts.argv], facts.cliEnv);
+  throw execCli(facts.argv, facts.cliEnv);
 }
 
 /** The message of an error `main` reports as one line, or `undefined` for others. */

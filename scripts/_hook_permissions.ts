@@ -6,10 +6,17 @@
  * @module
  */
 
-/** `--allow-read --allow-env --allow-run --no-prompt`: no write, net, ffi or sys. */
+/**
+ * `--allow-read --allow-env --allow-run --allow-ffi --allow-write=/var/log,/run
+ * --no-prompt`: no net or sys. `--allow-ffi` is for `execve` (the hook
+ * becomes the CLI); write is for the CLI version cache under /run and the
+ * decision log under /var/log or /run.
+ */
 export const HOOK_PERMISSIONS: readonly string[] = [
   "--allow-read",
   "--allow-env",
   "--allow-run",
+  "--allow-ffi",
+  "--allow-write=/var/log,/run",
   "--no-prompt",
 ];

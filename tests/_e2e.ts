@@ -289,6 +289,8 @@ export interface HookEntry {
   path: string;
   args: string[];
   env: string[];
+  /** Seconds the runtime lets the hook run before it kills it. */
+  timeout?: number;
 }
 
 /**

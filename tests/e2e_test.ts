@@ -150,6 +150,10 @@ interface CaseSpec {
   cliFail?: string;
   /** Replaces the config.toml the suite writes. */
   configToml?: string;
+  /** Make the stand-in CLI hang for this many seconds. */
+  cliHang?: number;
+  /** The hook entry's `timeout`, in seconds. */
+  hookTimeout?: number;
 }
 
 /** What a start left to assert on; the container and its files are gone by then. */
@@ -160,6 +164,10 @@ interface Started {
   configFile: string;
   /** The argv of each stand-in CLI call. */
   calls: string[][];
+  /** Each call's `PID PPID COMM-OF-PARENT`. */
+  procs: string[];
+  /** How long the runtime took, in ms. */
+  elapsedMs: number;
   /** What crun wrote as the hooks' stderr (the annotation's file); "" when none. */
   hookStderr: string;
   /** `runtime list --quiet` right after the start. */
@@ -172,9 +180,13 @@ async function forceDelete(rt: Runtime, id: string): Promise<void> {
   await runProcess(rt.argv("delete", "--force", id), { timeoutMs: ADMIN_TIMEOUT_MS });
 }
 
+function callFiles(dir: string, prefix: string): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.startsWith(prefix)).sort()
+    .map((name) => Deno.readTextFileSync(`${dir}/${name}`));
+}
+
 function readCalls(dir: string): string[][] {
-  return [...Deno.readDirSync(dir)].map((e) => e.name).sort()
-    .map((name) => Deno.readTextFileSync(`${dir}/${name}`).split("\0").slice(0, -1));
+  return callFiles(dir, "call-").map((text) => text.split("\0").slice(0, -1));
 }
 
 function readIfExists(path: string): string {
@@ -203,6 +215,7 @@ async function start(s: Suite, rt: Runtime, spec: CaseSpec): Promise<Started> {
   Deno.mkdirSync(`${prefix}/etc/nvidia-container-runtime`, { recursive: true });
   const environment = [`E2E_CLI_CALLS=${calls}`];
   if (spec.cliFail !== undefined) environment.push(`E2E_CLI_FAIL=${spec.cliFail}`);
+  if (spec.cliHang !== undefined) environment.push(`E2E_CLI_HANG=${spec.cliHang}`);
   Deno.writeTextFileSync(
     configFile,
     spec.configToml ??
@@ -219,23 +232,32 @@ async function start(s: Suite, rt: Runtime, spec: CaseSpec): Promise<Started> {
     ...(spec.relativeRoot === true ? { relativeRoot: true } : {}),
     // The hook entry carries PATH and, as the test-only stand-in for /etc,
     // NVIDIA_CONTAINER_RUNTIME_HOOK_CONFIG_PREFIX (see hookEntry).
-    hooks: { [spec.stage ?? "prestart"]: [hookEntry(s.hook, prefix)] },
+    hooks: {
+      [spec.stage ?? "prestart"]: [{
+        ...hookEntry(s.hook, prefix),
+        ...(spec.hookTimeout === undefined ? {} : { timeout: spec.hookTimeout }),
+      }],
+    },
     // crun discards the hooks' output unless this annotation names a file.
     ...(rt.name === "crun" ? { annotations: { "run.oci.hooks.stderr": hookStderrFile } } : {}),
   });
   try {
+    const t0 = performance.now();
     const result = await runProcess([s.tools.setsid, ...rt.argv("run", "--bundle", bundle, id)], {
       timeoutMs: START_TIMEOUT_MS,
       cwd: s.dir,
       ownSession: true,
       onTimeout: () => forceDelete(rt, id),
     });
+    const elapsedMs = performance.now() - t0;
     const list = await runProcess(rt.argv("list", "--quiet"), { timeoutMs: ADMIN_TIMEOUT_MS });
     return {
       result,
       bundle,
       configFile,
       calls: readCalls(calls),
+      procs: callFiles(calls, "proc-"),
+      elapsedMs,
       hookStderr: readIfExists(hookStderrFile),
       list,
       leftoverMounts: await unmountUnder(s.tools, caseDir),
@@ -460,4 +482,37 @@ e2e("a createRuntime hook configures the container as a prestart hook does", asy
   const r = await start(s, rt, { env: GPU_ENV, stage: "createRuntime" });
   assertRan(r, GPU_PROBE);
   assert.deepEqual(r.calls.map(withPid), [gpuCall(s, r)]);
+});
+
+e2e(
+  "the hook becomes the CLI: its parent is the runtime, no Deno process between",
+  async (s, rt) => {
+    const r = await start(s, rt, { env: GPU_ENV });
+    assertRan(r, GPU_PROBE);
+    assert.equal(r.procs.length, 1);
+    const [pid, ppid, parent] = (r.procs[0] as string).trim().split(" ");
+    assert.match(pid ?? "", /^[1-9][0-9]*$/);
+    assert.match(ppid ?? "", /^[1-9][0-9]*$/);
+    // runc runs hooks from `runc run`; crun from itself.
+    assert.equal(parent, rt.name);
+  },
+);
+
+e2e("a hook timeout kills a hanging CLI: the runtime returns within 3 s", async (s, rt) => {
+  const r = await start(s, rt, { env: GPU_ENV, cliHang: 20, hookTimeout: 2 });
+  assert.ok(r.elapsedMs < 3000, `the runtime returned after ${Math.round(r.elapsedMs)} ms`);
+  assert.notEqual(r.result.code, 0);
+  assert.equal(r.result.stdout, "");
+  if (rt.name === "runc") assert.match(r.result.stderr, /hook ran past specified timeout of 2\.0s/);
+  assert.deepEqual(r.calls.map(withPid), [gpuCall(s, r)]);
+  const [pid] = (r.procs[0] as string).trim().split(" ");
+  // The CLI was the hook's process: the runtime's SIGKILL ended it.
+  let alive = true;
+  for (let i = 0; i < 40 && alive; i++) {
+    alive = new Deno.Command("kill", { args: ["-0", pid as string], stderr: "null" })
+      .outputSync().success;
+    if (alive) await new Promise((done) => setTimeout(done, 50));
+  }
+  assert.equal(alive, false, `the CLI (pid ${pid}) is still running`);
+  assertNothingLeft(r);
 });

@@ -1,11 +1,12 @@
 /**
  * Process-level tests of main.ts that the fixture bundles cannot express:
  * usage and flags, poststart/poststop, size limits, CLI start failures,
- * exit status of a CLI killed by a signal, signal forwarding, -debug.
+ * exit status of a CLI killed by a signal, the hook becoming the CLI
+ * (execve: same pid, signals), -debug.
  */
 
 import assert from "node:assert/strict";
-import { launcherEnv, runHook, writeFakeCli } from "./_hook.ts";
+import { hookCommand, launcherEnv, runHook, writeFakeCli } from "./_hook.ts";
 
 const USAGE = `Usage of nvidia-container-runtime-hook:
   -config string
@@ -289,19 +290,34 @@ Deno.test("main() refuses a config.json larger than 64 MiB", async () => {
 
 Deno.test("main() reports a CLI that cannot be started, naming its path", async (t) => {
   const s = setup();
-  const table: [string, (p: string) => void, string][] = [
-    ["missing", () => {}, "no such file or directory"],
+  const table: [string, (p: string) => string, string][] = [
+    ["missing", (p) => p, "no such file or directory"],
     [
       "not executable",
-      (p) => Deno.writeTextFileSync(p, "#!/bin/sh\n", { mode: 0o644 }),
+      (p) => (Deno.writeTextFileSync(p, "#!/bin/sh\n", { mode: 0o644 }), p),
       "permission denied",
+    ],
+    ["a directory", (p) => (Deno.mkdirSync(p), p), "permission denied"],
+    [
+      "not a program (no #! and no ELF header)",
+      (p) => (Deno.writeTextFileSync(p, "echo hi\n", { mode: 0o755 }), p),
+      "exec format error",
+    ],
+    [
+      "under a regular file",
+      (p) => (Deno.writeTextFileSync(p, ""), `${p}/nvidia-container-cli`),
+      "not a directory",
+    ],
+    [
+      "a symlink loop",
+      (p) => (Deno.symlinkSync(p, p), p),
+      "too many levels of symbolic links",
     ],
   ];
   try {
     for (const [name, make, reason] of table) {
       await t.step(name, async () => {
-        const cli = `${s.tmp}/cli-${name.replaceAll(" ", "-")}`;
-        make(cli);
+        const cli = make(`${s.tmp}/cli-${name.replace(/[^a-z]+/g, "-")}`);
         Deno.writeTextFileSync(`${s.tmp}/c.toml`, `[nvidia-container-cli]\npath = "${cli}"\n`);
         const r = await runHook({
           args: ["-config", `${s.tmp}/c.toml`, "prestart"],
@@ -330,17 +346,48 @@ Deno.test("main() exits 128+N when the CLI dies of signal N", async () => {
   }
 });
 
-Deno.test("main() forwards SIGTERM, SIGINT and SIGHUP to the CLI", async (t) => {
+/** Starts the hook on `s`'s state without waiting for it. */
+async function spawnHook(s: ReturnType<typeof setup>): Promise<Deno.ChildProcess> {
+  const [cmd, ...pre] = hookCommand() as [string, ...string[]];
+  const child = new Deno.Command(cmd, {
+    args: [...pre, "prestart"],
+    env: s.hookEnv,
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(s.state));
+  await w.close();
+  return child;
+}
+
+/** Waits (bounded) until `path` exists. */
+async function waitFor(path: string): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    try {
+      Deno.statSync(path);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  throw new Error(`${path} did not appear within 30 s`);
+}
+
+Deno.test("main() becomes the CLI: same pid, and a signal to the hook is the CLI's", async (t) => {
   const s = setup();
-  // The stand-in records the signal it gets and exits with 100 + its number.
+  // The stand-in records its pid, then exits with 100 + the signal it traps.
   Deno.writeTextFileSync(
     `${s.tmp}/bin/nvidia-container-cli`,
     [
       "#!/bin/sh",
-      `trap 'echo TERM > "${s.tmp}/sig"; exit 115' TERM`,
-      `trap 'echo INT > "${s.tmp}/sig"; exit 102' INT`,
-      `trap 'echo HUP > "${s.tmp}/sig"; exit 101' HUP`,
-      `touch "${s.tmp}/ready"`,
+      'if [ "$1" = --version ]; then exit 0; fi',
+      `trap 'exit 115' TERM`,
+      `trap 'exit 102' INT`,
+      `trap 'exit 101' HUP`,
+      `echo $$ > "${s.tmp}/pid.tmp" && mv "${s.tmp}/pid.tmp" "${s.tmp}/pid"`,
       // Long enough for a loaded CI machine; the signal ends it early.
       "i=0; while [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done",
       "exit 0",
@@ -348,38 +395,38 @@ Deno.test("main() forwards SIGTERM, SIGINT and SIGHUP to the CLI", async (t) => 
     ].join("\n"),
     { mode: 0o755 },
   );
-  const [cmd, ...pre] = (await import("./_hook.ts")).hookCommand() as [string, ...string[]];
   try {
     for (const [signal, code] of [["SIGTERM", 115], ["SIGINT", 102], ["SIGHUP", 101]] as const) {
       await t.step(signal, async () => {
         try {
-          Deno.removeSync(`${s.tmp}/ready`);
+          Deno.removeSync(`${s.tmp}/pid`);
         } catch { /* first round */ }
-        const child = new Deno.Command(cmd, {
-          args: [...pre, "prestart"],
-          env: s.hookEnv,
-          clearEnv: true,
-          stdin: "piped",
-          stdout: "null",
-          stderr: "piped",
-        }).spawn();
-        const w = child.stdin.getWriter();
-        await w.write(new TextEncoder().encode(s.state));
-        await w.close();
-        for (let i = 0; i < 1200; i++) {
-          try {
-            Deno.statSync(`${s.tmp}/ready`);
-            break;
-          } catch {
-            await new Promise((r) => setTimeout(r, 25));
-          }
-        }
+        const child = await spawnHook(s);
+        await waitFor(`${s.tmp}/pid`);
+        assert.equal(Number(Deno.readTextFileSync(`${s.tmp}/pid`)), child.pid, "the CLI's pid");
         child.kill(signal);
         const out = await child.output();
-        assert.equal(Deno.readTextFileSync(`${s.tmp}/sig`).trim(), signal.slice(3));
-        assert.equal(out.code, code);
+        assert.deepEqual([out.code, out.signal], [code, null]);
       });
     }
+  } finally {
+    s.done();
+  }
+});
+
+Deno.test("main() gives the runtime the CLI's own death by a signal (128+N)", async () => {
+  const s = setup();
+  Deno.writeTextFileSync(
+    `${s.tmp}/bin/nvidia-container-cli`,
+    `#!/bin/sh\n[ "$1" = --version ] && exit 0\ntouch "${s.tmp}/ready"\nexec sleep 30\n`,
+    { mode: 0o755 },
+  );
+  try {
+    const child = await spawnHook(s);
+    await waitFor(`${s.tmp}/ready`);
+    child.kill("SIGTERM");
+    const out = await child.output();
+    assert.deepEqual([out.code, out.signal], [143, "SIGTERM"]);
   } finally {
     s.done();
   }
