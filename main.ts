@@ -116,7 +116,12 @@ function readFile(path: string, cap: number, what: string, missingOk = false): s
   if (bytes === undefined) {
     throw new InputError(`Cannot read ${what} ${path}: larger than ${cap} bytes`);
   }
-  return new TextDecoder().decode(bytes);
+  try {
+    // Exactly the file's text: no byte replaced, a byte order mark kept for the parser to judge.
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new InputError(`Cannot read ${what} ${path}: not valid UTF-8`);
+  }
 }
 
 function configSearch(flagPath: string) {

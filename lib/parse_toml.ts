@@ -4,10 +4,16 @@
  * dependency to resolve and load, a few lazily compiled regular
  * expressions, one pass over the text).
  *
+ * Strict TOML 1.0: none of TOML 1.1's relaxations (`\x` and `\e` escapes,
+ * times without seconds, inline tables over several lines or with a
+ * trailing comma) is accepted. A UTF-8 byte order mark is skipped at the
+ * start of the text only.
+ *
  * Tables are null-prototype objects, so no key (`__proto__` included) can
  * reach `Object.prototype`. Integers are numbers, or bigints outside the safe
- * range; date-times, dates and times are `Date` objects (the hook reads no
- * such key; their ranges are checked all the same).
+ * range (64-bit signed integers all read exactly); date-times, dates and
+ * times are {@linkcode TomlDateTime} objects (the hook reads no such key;
+ * their ranges are checked all the same).
  *
  * @module
  */
@@ -40,6 +46,43 @@ export class TomlSyntaxError extends SyntaxError {
   }
 }
 
+/** The four kinds of TOML date and time values, in TOML's names. */
+export const TOML_DATE_TIME_KINDS = [
+  "offset-date-time",
+  "local-date-time",
+  "local-date",
+  "local-time",
+] as const;
+/** One of {@linkcode TOML_DATE_TIME_KINDS}. */
+export type TomlDateTimeKind = typeof TOML_DATE_TIME_KINDS[number];
+
+/**
+ * A TOML date or time: a `Date` that also keeps which of the four kinds it
+ * is and, for an offset date-time, its offset. An offset date-time is its
+ * instant; the local kinds hold their wall-clock fields as if in UTC (a
+ * local date at midnight, a local time on 1970-01-01). Fractions of a second
+ * beyond milliseconds are truncated.
+ *
+ * @example
+ * ```ts
+ * const d = parseToml("a = 1979-05-27T00:32:00-07:00").a as TomlDateTime;
+ * [d.kind, d.offsetMinutes, d.toISOString()]; // ["offset-date-time", -420, "1979-05-27T07:32:00.000Z"]
+ * ```
+ */
+export class TomlDateTime extends Date {
+  /** Which kind of TOML value this is. */
+  readonly kind: TomlDateTimeKind;
+  /** The offset from UTC in minutes of an offset date-time; `null` for the local kinds. */
+  readonly offsetMinutes: number | null;
+
+  /** `iso`: an ISO 8601 UTC text of the instant (local kinds: their fields as UTC). */
+  constructor(iso: string, kind: TomlDateTimeKind, offsetMinutes: number | null) {
+    super(iso);
+    this.kind = kind;
+    this.offsetMinutes = offsetMinutes;
+  }
+}
+
 /** A TOML table: a null-prototype object. */
 export type TomlTable = Record<string, unknown>;
 
@@ -54,6 +97,8 @@ const FROZEN = 4;
 const TABLE_ARRAY = 8;
 
 const MAX_DEPTH = 1000;
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
 
 const TAB = 9;
 const LF = 10;
@@ -71,6 +116,8 @@ const CLOSE_BRACKET = 93;
 const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 const DEL = 127;
+const SHORT_TIME_REASON = "a time without seconds is TOML 1.1, not TOML 1.0";
+const BOM = 0xfeff;
 
 // Runs of plain characters, matched natively: a cold engine runs a
 // character loop in its interpreter, which costs more than the whole parse.
@@ -84,8 +131,10 @@ const BASIC_PLAIN = /[^"\\\x00-\x08\x0a-\x1f\x7f]*/y;
 const LITERAL_PLAIN = /[^'\x00-\x08\x0a-\x1f\x7f]*/y;
 
 const DATE_TIME =
-  /(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?)?/y;
-const TIME = /(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?/y;
+  /(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?)?/y;
+const TIME = /(\d{2}):(\d{2}):(\d{2})(\.\d+)?/y;
+/** `HH:MM` without seconds, which TOML 1.1 allows. */
+const SHORT_TIME = /\d{2}:\d{2}(?!:)/y;
 const DECIMAL = /[+-]?(?:0|[1-9](?:_?\d)*)(\.\d(?:_?\d)*)?([eE][+-]?\d(?:_?\d)*)?/y;
 const SPECIAL_FLOAT = /[+-]?(?:inf|nan)/y;
 const PREFIXED = /0(?:x[\dA-Fa-f](?:_?[\dA-Fa-f])*|o[0-7](?:_?[0-7])*|b[01](?:_?[01])*)/y;
@@ -104,6 +153,11 @@ function isHex(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
 
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
 function newTable(): TomlTable {
   return Object.create(null);
 }
@@ -117,8 +171,10 @@ class Parser {
   i = 0;
   readonly flags = new Map<object, number>();
 
-  constructor(src: string) {
+  /** Parses `src` from `start` (past a byte order mark). */
+  constructor(src: string, start: number) {
     this.src = src;
+    this.i = start;
   }
 
   fail(reason: string, at: number = this.i): never {
@@ -367,7 +423,7 @@ class Parser {
     return m;
   }
 
-  dateTime(): Date | undefined {
+  dateTime(): TomlDateTime | undefined {
     const start = this.i;
     const c = this.code();
     if (c < 48 || c > 57) return undefined;
@@ -375,37 +431,64 @@ class Parser {
       const m = this.match(DATE_TIME);
       if (m === null) return undefined;
       const [, y, mo, d, h, mi, s, frac, offset] = m;
+      const year = Number(y);
       const month = Number(mo);
       const day = Number(d);
-      if (month < 1 || month > 12 || day < 1 || day > 31) this.fail("invalid date", start);
-      if (h === undefined) return new Date(`${y}-${mo}-${d}T00:00:00Z`);
-      const time = this.time(start, h, mi as string, s, frac);
-      let zone = "Z";
-      if (offset !== undefined && offset.length > 1) {
-        const oh = offset.slice(1, 3);
-        const om = offset.slice(-2);
-        if (Number(oh) > 23 || Number(om) > 59) this.fail("invalid time offset", start);
-        zone = `${offset[0]}${oh}:${om}`;
+      if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+        this.fail("invalid date", start);
       }
-      return new Date(`${y}-${mo}-${d}T${time}${zone}`);
+      const date = `${y}-${mo}-${d}`;
+      if (h === undefined) {
+        const t = this.src.charCodeAt(this.i);
+        if ((t === 84 || t === 116 || t === SPACE) && this.shortTime(this.i + 1)) {
+          this.fail(SHORT_TIME_REASON, start);
+        }
+        return new TomlDateTime(`${date}T00:00:00Z`, "local-date", null);
+      }
+      const time = this.time(start, h, mi as string, s as string, frac);
+      if (offset === undefined) {
+        return new TomlDateTime(`${date}T${time}Z`, "local-date-time", null);
+      }
+      let minutes = 0;
+      let zone = "Z";
+      if (offset.length > 1) {
+        const oh = Number(offset.slice(1, 3));
+        const om = Number(offset.slice(4, 6));
+        if (oh > 23 || om > 59) this.fail("invalid time offset", start);
+        minutes = (offset[0] === "-" ? -1 : 1) * (oh * 60 + om);
+        zone = offset;
+      }
+      return new TomlDateTime(`${date}T${time}${zone}`, "offset-date-time", minutes);
     }
     if (this.src.charCodeAt(start + 2) === 58) {
       const m = this.match(TIME);
-      if (m === null) return undefined;
+      if (m === null) {
+        return this.shortTime(start) ? this.fail(SHORT_TIME_REASON, start) : undefined;
+      }
       const [, h, mi, s, frac] = m;
-      return new Date(`1970-01-01T${this.time(start, h as string, mi as string, s, frac)}Z`);
+      const time = this.time(start, h as string, mi as string, s as string, frac);
+      return new TomlDateTime(`1970-01-01T${time}Z`, "local-time", null);
     }
     return undefined;
   }
 
-  /** Checks a time's fields (seconds optional, as TOML 1.1 allows); `HH:MM:SS.mmm`. */
-  time(start: number, h: string, mi: string, s: string | undefined, frac: string | undefined) {
-    if (Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59) this.fail("invalid time", start);
-    const ms = frac === undefined ? "" : `.${frac.slice(1, 4).padEnd(3, "0")}`;
-    return `${h}:${mi}:${s ?? "00"}${ms}`;
+  /** Whether `HH:MM` without seconds is at `at`. */
+  shortTime(at: number): boolean {
+    SHORT_TIME.lastIndex = at;
+    return SHORT_TIME.test(this.src);
   }
 
-  number(): number | undefined {
+  /**
+   * Checks a time's fields; `HH:MM:SS.mmm` (digits beyond milliseconds are
+   * truncated). A leap second (`:60`) is refused: a `Date` cannot hold it.
+   */
+  time(start: number, h: string, mi: string, s: string, frac: string | undefined): string {
+    if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) this.fail("invalid time", start);
+    const ms = frac === undefined ? "" : `.${frac.slice(1, 4).padEnd(3, "0")}`;
+    return `${h}:${mi}:${s}${ms}`;
+  }
+
+  number(): number | bigint | undefined {
     const start = this.i;
     const special = this.match(SPECIAL_FLOAT);
     if (special !== null) {
@@ -421,13 +504,16 @@ class Parser {
     return this.integer(text, start);
   }
 
-  /** Integers beyond 2^53 - 1 are refused: a number cannot hold them exactly. */
-  integer(text: string, start: number): number {
+  /**
+   * An integer: a number, or a bigint beyond 2^53 - 1 (which a number
+   * cannot hold exactly); beyond 64 bits it is refused.
+   */
+  integer(text: string, start: number): number | bigint {
     const n = Number(text);
-    if (!Number.isSafeInteger(n)) {
-      this.fail("integer value cannot be represented losslessly", start);
-    }
-    return n;
+    if (Number.isSafeInteger(n)) return n === 0 ? 0 : n; // -0 is a float's, not an integer's
+    const big = BigInt(text);
+    if (big > INT64_MAX || big < INT64_MIN) this.fail("integer out of the 64-bit range", start);
+    return big;
   }
 
   /** A `"basic string"` (one line, with escapes). */
@@ -472,12 +558,9 @@ class Parser {
         return '"';
       case "\\":
         return "\\";
-      case "e":
-        return "\x1b";
-      case "x":
       case "u":
       case "U": {
-        const digits = e === "x" ? 2 : e === "u" ? 4 : 8;
+        const digits = e === "u" ? 4 : 8;
         for (let k = 0; k < digits; k++) {
           if (!isHex(this.src.charCodeAt(this.i + k))) {
             this.fail("invalid non-hex character in unicode escape", at);
@@ -490,6 +573,9 @@ class Parser {
         this.i += digits;
         return String.fromCodePoint(cp);
       }
+      case "x":
+      case "e":
+        return this.fail(`the escape \\${e} is TOML 1.1, not TOML 1.0`, at);
     }
     return this.fail("unrecognised escape sequence", at);
   }
@@ -615,24 +701,43 @@ class Parser {
     return out;
   }
 
-  /** An inline table; as in TOML 1.1, it may span lines and end with a comma. */
+  /**
+   * An inline table: on one line and without a trailing comma (TOML 1.0;
+   * only its values, such as arrays, may span lines).
+   */
   inlineTable(depth: number): TomlTable {
     if (depth > MAX_DEPTH) this.fail("values nested too deeply");
     this.i++;
     const out = newTable();
     this.flags.set(out, FROZEN);
+    this.inlineSpace();
+    if (this.code() === CLOSE_BRACE) {
+      this.i++;
+      return out;
+    }
     for (;;) {
-      this.skipBlank();
-      if (this.code() === CLOSE_BRACE) break;
       this.keyValue(out, depth);
-      this.skipBlank();
+      this.inlineSpace();
       const c = this.code();
-      if (c === COMMA) this.i++;
-      else if (c === CLOSE_BRACE) break;
-      else this.fail("expected comma or end of structure");
+      if (c === CLOSE_BRACE) break;
+      if (c !== COMMA) this.fail("expected comma or end of inline table");
+      this.i++;
+      this.inlineSpace();
+      if (this.code() === CLOSE_BRACE) {
+        this.fail("a trailing comma in an inline table is TOML 1.1, not TOML 1.0");
+      }
     }
     this.i++;
     return out;
+  }
+
+  /** Spaces inside an inline table, where a newline or comment is an error. */
+  inlineSpace(): void {
+    this.skipSpaces();
+    const c = this.code();
+    if (c === LF || c === CR || c === HASH) {
+      this.fail("a newline or comment in an inline table is TOML 1.1, not TOML 1.0");
+    }
   }
 }
 
@@ -659,11 +764,11 @@ const ARRAY_ITEM = new RegExp(PLAIN_STRING, "g");
  * per line. `undefined` for anything else, which the full parser then reads
  * (and reports, if it is an error). Its result is the full parser's.
  */
-function parseSimple(text: string): TomlTable | undefined {
+function parseSimple(text: string, start: number): TomlTable | undefined {
   const root = newTable();
   const headers = new Set<TomlTable>();
   let table = root;
-  SIMPLE_LINE.lastIndex = 0;
+  SIMPLE_LINE.lastIndex = start;
   while (SIMPLE_LINE.lastIndex < text.length) {
     const m = SIMPLE_LINE.exec(text);
     if (m === null || m[0] === "") return undefined;
@@ -695,10 +800,11 @@ function parseSimple(text: string): TomlTable | undefined {
 }
 
 /**
- * Parses a TOML 1.0 document into a table of null-prototype objects.
+ * Parses a TOML 1.0 document into a table of null-prototype objects. A
+ * byte order mark (U+FEFF) may open the text; it is skipped.
  *
- * @throws {TomlSyntaxError} on a syntax error, a key or table defined twice,
- * or an integer outside 64 bits.
+ * @throws {TomlSyntaxError} on a syntax error (TOML 1.1 syntax included), a
+ * key or table defined twice, or an integer outside 64 bits.
  *
  * @example
  * ```ts
@@ -706,5 +812,6 @@ function parseSimple(text: string): TomlTable | undefined {
  * ```
  */
 export function parseToml(text: string): TomlTable {
-  return parseSimple(text) ?? new Parser(text).document();
+  const start = text.charCodeAt(0) === BOM ? 1 : 0;
+  return parseSimple(text, start) ?? new Parser(text, start).document();
 }

@@ -491,3 +491,99 @@ Deno.test("main() searches and passes the host's PATH, not the entry Deno adds w
     s.done();
   }
 });
+
+/** Byte sequences that are not UTF-8, each between two valid lines. */
+const NOT_UTF8: [string, number[]][] = [
+  ["a truncated sequence", [0xc3]],
+  ["an invalid byte", [0xff]],
+  ["an overlong encoding", [0xc0, 0xaf]],
+  ["an encoded surrogate", [0xed, 0xa0, 0x80]],
+  ["a code point beyond U+10FFFF", [0xf4, 0x90, 0x80, 0x80]],
+];
+
+function bytesWith(before: string, bad: number[], after: string): Uint8Array {
+  const enc = new TextEncoder();
+  return new Uint8Array([...enc.encode(before), ...bad, ...enc.encode(after)]);
+}
+
+Deno.test("main() refuses a config file that is not valid UTF-8, naming the file", async (t) => {
+  const s = setup();
+  const cli = writeFakeCli(`${s.tmp}/bin/nvidia-container-cli`, `${s.tmp}/rec`, 0);
+  const file = `${s.tmp}/prefix/etc/nvidia-container-runtime/config.toml`;
+  Deno.mkdirSync(`${s.tmp}/prefix/etc/nvidia-container-runtime`, { recursive: true });
+  try {
+    for (const [name, bad] of NOT_UTF8) {
+      await t.step(`${name}, in a comment`, async () => {
+        Deno.writeFileSync(file, bytesWith("# host config ", bad, "\ndisable-require = false\n"));
+        const r = await runHook({ args: ["prestart"], env: s.hookEnv, stdin: s.state });
+        assert.equal(r.stderr, `${P}Cannot read config file ${file}: not valid UTF-8\n`);
+        assert.equal(r.code, 1);
+        assert.equal(r.stdout, "");
+        assert.equal(cli.argv(), null, "the CLI did not run");
+      });
+    }
+  } finally {
+    s.done();
+  }
+});
+
+Deno.test("main() reads a config file that starts with a UTF-8 byte order mark", async (t) => {
+  const s = setup();
+  const cli = writeFakeCli(`${s.tmp}/bin/nvidia-container-cli`, `${s.tmp}/rec`, 0);
+  const file = `${s.tmp}/c.toml`;
+  try {
+    await t.step("one mark at the start: read", async () => {
+      Deno.writeTextFileSync(file, '\ufeff[nvidia-container-cli]\nuser = "bom"\n');
+      const r = await runHook({
+        args: ["-config", file, "prestart"],
+        env: s.hookEnv,
+        stdin: s.state,
+      });
+      assert.deepEqual([r.code, r.stderr], [0, ""]);
+      assert.ok(cli.argv()?.includes("--user=bom"), JSON.stringify(cli.argv()));
+    });
+    await t.step("two marks: the second is an error", async () => {
+      Deno.writeTextFileSync(file, '\ufeff\ufeff[nvidia-container-cli]\nuser = "bom"\n');
+      const r = await runHook({
+        args: ["-config", file, "prestart"],
+        env: s.hookEnv,
+        stdin: s.state,
+      });
+      assert.equal(
+        r.stderr,
+        `${P}Cannot parse config file ${file}: line 1, column 2: illegal character in key\n`,
+      );
+      assert.equal(r.code, 1);
+    });
+  } finally {
+    s.done();
+  }
+});
+
+Deno.test("main() refuses a config.json that is not valid UTF-8, naming the file", async (t) => {
+  const s = setup();
+  const cli = writeFakeCli(`${s.tmp}/bin/nvidia-container-cli`, `${s.tmp}/rec`, 0);
+  const spec = `${s.tmp}/bundle/config.json`;
+  try {
+    for (const [name, bad] of NOT_UTF8) {
+      await t.step(`${name}, in a variable`, async () => {
+        const before =
+          '{"ociVersion": "1.0.2", "process": {"env": ["NVIDIA_VISIBLE_DEVICES=0", "X=';
+        Deno.writeFileSync(spec, bytesWith(before, bad, '"]}, "root": {"path": "rootfs"}}'));
+        const r = await runHook({ args: ["prestart"], env: s.hookEnv, stdin: s.state });
+        assert.equal(r.stderr, `${P}Cannot read OCI spec ${spec}: not valid UTF-8\n`);
+        assert.equal(r.code, 1);
+        assert.equal(cli.argv(), null, "the CLI did not run");
+      });
+    }
+    await t.step("a byte order mark is not JSON (as for runc and the Go hook)", async () => {
+      const json = '{"ociVersion": "1.0.2", "process": {"env": []}, "root": {"path": "rootfs"}}';
+      Deno.writeTextFileSync(spec, `\ufeff${json}`);
+      const r = await runHook({ args: ["prestart"], env: s.hookEnv, stdin: s.state });
+      assert.equal(r.stderr, `${P}Cannot parse ${spec}: invalid JSON at line 1, column 1\n`);
+      assert.equal(r.code, 1);
+    });
+  } finally {
+    s.done();
+  }
+});

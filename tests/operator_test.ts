@@ -1006,3 +1006,48 @@ Deno.test({
     }
   },
 });
+
+Deno.test("check-config of a file that is not valid UTF-8: one error line naming it, exit 1", async (t) => {
+  const s = setup();
+  try {
+    const enc = new TextEncoder();
+    const table: [string, Uint8Array][] = [
+      ["a truncated sequence", new Uint8Array([...enc.encode("# c "), 0xc3, 0x0a])],
+      ["UTF-16 with its byte order mark", new Uint8Array([0xfe, 0xff, 0x00, 0x23, 0x00, 0x0a])],
+    ];
+    for (const [name, bytes] of table) {
+      await t.step(name, async () => {
+        const file = `${s.tmp}/bad.toml`;
+        Deno.writeFileSync(file, bytes);
+        const error = `Cannot read config file ${file}: not valid UTF-8`;
+        const text = await runHook({ args: ["check-config", file], env: s.env });
+        assert.equal(text.stderr, "");
+        assert.equal(text.stdout, `config file: ${file} (argument)\nerror: ${error}\n`);
+        assert.equal(text.code, 1);
+        const json = await runHook({ args: ["check-config", "--json", file], env: s.env });
+        assert.equal(json.stderr, "");
+        assert.deepEqual(JSON.parse(json.stdout), {
+          error,
+          file,
+          origin: "argument",
+          settings: [],
+          warnings: [],
+        });
+        assert.equal(json.code, 1);
+      });
+    }
+    await t.step("a UTF-8 byte order mark at the start is read", async () => {
+      const file = s.file("bom.toml", "\ufeff[nvidia-container-cli]\nno-cgroups = true\n");
+      const r = await runHook({ args: ["check-config", "--json", file], env: s.env });
+      assert.equal(r.code, 0, r.stdout);
+      const report = JSON.parse(r.stdout);
+      assert.equal(report.error, null);
+      assert.deepEqual(
+        report.settings.find((x: { key: string }) => x.key === "nvidia-container-cli.no-cgroups"),
+        { isDefault: false, key: "nvidia-container-cli.no-cgroups", value: true },
+      );
+    });
+  } finally {
+    s.done();
+  }
+});
