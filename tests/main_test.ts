@@ -492,6 +492,44 @@ Deno.test("main() searches and passes the host's PATH, not the entry Deno adds w
   }
 });
 
+Deno.test("main() gives a configured CLI the host's PATH, not the entry Deno adds without node", async () => {
+  // No search happens, so the CLI's PATH is the hook's own: still without
+  // <DENO_DIR>/node_compat_bin, which is Deno's, not the host's.
+  const s = setup();
+  try {
+    Deno.mkdirSync(`${s.tmp}/custom`);
+    const cli = writeFakeCli(`${s.tmp}/custom/my-cli`, `${s.tmp}/record`, 0);
+    Deno.writeTextFileSync(`${s.tmp}/c.toml`, `[nvidia-container-cli]\npath = "${cli.path}"\n`);
+    // The stand-in needs cat; node must not be on PATH (Deno adds its entry then).
+    Deno.mkdirSync(`${s.tmp}/tools`);
+    Deno.symlinkSync("/bin/cat", `${s.tmp}/tools/cat`);
+    const env = { ...s.hookEnv, PATH: `${s.tmp}/bin:${s.tmp}/tools` };
+    const r = await runHook({
+      args: ["-config", `${s.tmp}/c.toml`, "prestart"],
+      env,
+      stdin: s.state,
+    });
+    assert.deepEqual([r.code, r.stderr], [0, ""]);
+    assert.equal(cli.env()?.["PATH"], `${s.tmp}/bin:${s.tmp}/tools`);
+  } finally {
+    s.done();
+  }
+});
+
+Deno.test("main() skips a directory named nvidia-container-cli early on PATH", async () => {
+  const s = setup();
+  try {
+    Deno.mkdirSync(`${s.tmp}/early/nvidia-container-cli`, { recursive: true });
+    const cli = writeFakeCli(`${s.tmp}/bin/nvidia-container-cli`, `${s.tmp}/record`, 0);
+    const env = { ...s.hookEnv, PATH: `${s.tmp}/early:${s.tmp}/bin:/usr/bin:/bin` };
+    const r = await runHook({ args: ["prestart"], env, stdin: s.state });
+    assert.deepEqual([r.code, r.stderr], [0, ""]);
+    assert.equal(cli.argv()?.[0], `${s.tmp}/bin/nvidia-container-cli`);
+  } finally {
+    s.done();
+  }
+});
+
 /** Byte sequences that are not UTF-8, each between two valid lines. */
 const NOT_UTF8: [string, number[]][] = [
   ["a truncated sequence", [0xc3]],
