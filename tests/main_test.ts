@@ -530,6 +530,73 @@ Deno.test("main() skips a directory named nvidia-container-cli early on PATH", a
   }
 });
 
+Deno.test("main() asks a CLI its version once, then reads /run's cache until the CLI changes", async (t) => {
+  // The real cache: no test prefix, the config named by NVIDIA_CTK_CONFIG_FILE_PATH.
+  const cache = "/run/nvidia-container-runtime-hook/cli-version.json";
+  const s = setup();
+  const cli = `${s.tmp}/bin/nvidia-container-cli`;
+  const writeCli = (version: string) =>
+    Deno.writeTextFileSync(
+      cli,
+      [
+        "#!/bin/sh",
+        `if [ "$1" = --version ]; then echo x >> "${s.tmp}/asked"; echo "cli-version: ${version}"; exit 0; fi`,
+        `printf '%s\\n' "$@" > "${s.tmp}/argv"`,
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+  Deno.writeTextFileSync(`${s.tmp}/c.toml`, `[nvidia-container-cli]\npath = "${cli}"\n`);
+  const env: Record<string, string> = {
+    ...s.hookEnv,
+    NVIDIA_CTK_CONFIG_FILE_PATH: `${s.tmp}/c.toml`,
+  };
+  delete env["NVIDIA_CONTAINER_RUNTIME_HOOK_CONFIG_PREFIX"];
+  const asked = () => Deno.readTextFileSync(`${s.tmp}/asked`).split("\n").length - 1;
+  const compat = () =>
+    Deno.readTextFileSync(`${s.tmp}/argv`).split("\n").filter((a) => /compat|cntlibs/.test(a));
+  const run = async () => {
+    const r = await runHook({ args: ["prestart"], env, stdin: s.state });
+    assert.deepEqual([r.code, r.stderr], [0, ""]);
+  };
+  try {
+    writeCli("1.17.8");
+    await t.step("first GPU start: --version, then cached", async () => {
+      await run();
+      assert.equal(asked(), 1);
+      assert.deepEqual(compat(), ["--cuda-compat-mode=ldconfig"]);
+      assert.equal(Deno.statSync(cache).mode! & 0o777, 0o600);
+    });
+    await t.step("second start: from the cache", async () => {
+      await run();
+      assert.equal(asked(), 1);
+      assert.deepEqual(compat(), ["--cuda-compat-mode=ldconfig"]);
+    });
+    await t.step("a replaced CLI is asked again", async () => {
+      Deno.removeSync(cli);
+      writeCli("1.17.5");
+      await run();
+      assert.equal(asked(), 2);
+      assert.deepEqual(compat(), ["--no-cntlibs"]);
+    });
+    await t.step("a cache that is a symlink is not read", async () => {
+      const target = `${s.tmp}/elsewhere.json`;
+      Deno.copyFileSync(cache, target);
+      Deno.removeSync(cache);
+      Deno.symlinkSync(target, cache);
+      await run();
+      assert.equal(asked(), 3);
+    });
+  } finally {
+    try {
+      Deno.removeSync(cache);
+    } catch {
+      // Not written.
+    }
+    s.done();
+  }
+});
+
 /** Byte sequences that are not UTF-8, each between two valid lines. */
 const NOT_UTF8: [string, number[]][] = [
   ["a truncated sequence", [0xc3]],
