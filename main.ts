@@ -18,7 +18,7 @@ import {
 } from "./lib/cli_version.ts";
 import { cudaCompatOption } from "./lib/cuda_compat.ts";
 import { decideGpu } from "./lib/decide_gpu.ts";
-import { HostError, InputError, PolicyError, UsageError } from "./lib/errors.ts";
+import { HostError, InputError, PolicyError, printable, UsageError } from "./lib/errors.ts";
 import {
   type ConfigCandidate,
   configCandidates,
@@ -412,12 +412,12 @@ async function cliVersion(
 }
 
 /** What the hook learnt on its way to the CLI (the facts `explain` reports). */
-type Facts = ExplainFacts & { cliEnv?: Record<string, string> };
+type Facts = ExplainFacts & { cliEnv?: Record<string, string>; id?: string };
 
 /** Where the container comes from: a state on stdin, or (`explain`) a bundle directory. */
 type StateSource = { kind: "stdin" } | { kind: "bundle"; dir: string };
 
-function readState(source: StateSource): { pid: number | null; bundle: string } {
+function readState(source: StateSource): { pid: number | null; bundle: string; id?: string } {
   if (source.kind === "bundle") return { pid: null, bundle: resolvePath(Deno.cwd(), source.dir) };
   const stdin = readCapped(Deno.stdin, MAX_STATE_BYTES, 4096);
   if (stdin === undefined) {
@@ -483,13 +483,109 @@ function tracer(debug: boolean): (s: string) => void {
   return debug ? (s: string) => say(`${PROGRAM}: debug: ${s}\n`) : () => {};
 }
 
+/** The line `prestart` prints before it becomes the CLI (runtimes show it when a start fails). */
+function runningLine(facts: Facts): string {
+  const wants = facts.decision?.wantsGpu === true ? facts.decision : undefined;
+  const devices = wants === undefined
+    ? "none"
+    : wants.devices.kind === "list"
+    ? wants.devices.ids.join(",")
+    : wants.devices.kind;
+  const requirements = wants === undefined || wants.requirements.length === 0
+    ? "none"
+    : wants.requirements.map((r) => r.value).join(" ");
+  return escapeControls(
+    `${PROGRAM}: running nvidia-container-cli for container` +
+      ` ${facts.id === undefined ? "(no id)" : printable(facts.id)}` +
+      ` (devices ${devices}, requirements ${requirements}); if it fails, run:` +
+      ` ${PROGRAM} explain --bundle ${facts.bundle}`,
+  ) + "\n";
+}
+
+/** Appends the decision log line, when a log file is configured; failures only warn. */
+async function logDecision(facts: Facts, error: unknown): Promise<void> {
+  const file = facts.config?.logFile;
+  if (file === undefined) return;
+  const { logLine, LOG_SCHEMA } = await import("./lib/decision_log.ts");
+  const decision = facts.decision;
+  const wants = decision?.wantsGpu === true ? decision : undefined;
+  const message = error === undefined ? undefined : knownMessage(error);
+  const line = logLine({
+    schema: LOG_SCHEMA,
+    time: new Date().toISOString(),
+    container: facts.id ?? null,
+    bundle: facts.bundle ?? null,
+    pid: facts.pid ?? null,
+    gpu: wants !== undefined,
+    reason: decision === undefined
+      ? null
+      : decision.wantsGpu
+      ? (decision.source.kind === "env" ? decision.source.names.join(",") : decision.source.kind)
+      : decision.reason,
+    devices: wants === undefined
+      ? null
+      : wants.devices.kind === "list"
+      ? wants.devices.ids.join(",")
+      : wants.devices.kind,
+    capabilities: wants?.capabilities ?? null,
+    requirements: wants?.requirements.map((r) => r.value) ?? null,
+    argv: error === undefined ? facts.argv ?? null : null,
+    outcome: error !== undefined
+      ? (error instanceof PolicyError ? "refused" : "error")
+      : wants === undefined
+      ? "no-gpu"
+      : "cli",
+    error: error === undefined ? null : message ?? escapeControls(errorText(error)),
+    hook_ms: Math.round(performance.now() * 10) / 10,
+  });
+  try {
+    const before = lstatOrUndefined(file);
+    if (before !== undefined && !before.isFile) {
+      throw new Error(before.isSymlink ? "is a symbolic link" : "not a regular file");
+    }
+    using log = Deno.openSync(file, { append: true, create: true, mode: 0o640 });
+    const info = log.statSync();
+    if (!info.isFile || (before !== undefined && info.ino !== before.ino)) {
+      throw new Error("not a regular file");
+    }
+    const bytes = encoder.encode(line);
+    // One write of at most 4 KiB to an O_APPEND file: lines never interleave.
+    if (log.writeSync(bytes) !== bytes.length) throw new Error("short write");
+  } catch (e) {
+    say(`${PROGRAM}: warning: cannot write the decision log ${file}: ${errorText(e)}\n`);
+  }
+}
+
+function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
+  try {
+    return Deno.lstatSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
 async function prestart(debug: boolean, configPath: string): Promise<number> {
   const trace = tracer(debug);
   const facts: Facts = { configFile: null, configOrigin: "" };
-  await decide(facts, { debug, configPath, state: { kind: "stdin" } }, trace);
+  try {
+    await decide(facts, { debug, configPath, state: { kind: "stdin" } }, trace);
+  } catch (e) {
+    await logDecision(facts, e);
+    throw withContainer(facts, e);
+  }
+  await logDecision(facts, undefined);
   if (facts.argv === undefined || facts.cliEnv === undefined) return 0;
   trace(`running ${JSON.stringify(facts.argv)}`);
-  throw execCli(facts.argv, facts.cliEnv);
+  say(runningLine(facts));
+  throw withContainer(facts, execCli(facts.argv, facts.cliEnv));
+}
+
+/** Names the container (once known) in the message of an error `main` reports. */
+function withContainer(facts: Facts, e: unknown): unknown {
+  const known = e instanceof InputError || e instanceof PolicyError || e instanceof HostError;
+  if (known && facts.id !== undefined) e.message = `container ${printable(facts.id)}: ${e.message}`;
+  return e;
 }
 
 /** The message of an error `main` reports as one line, or `undefined` for others. */

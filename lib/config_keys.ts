@@ -16,7 +16,8 @@ export type KeyType =
   | "string, empty = unset"
   | 'array of "KEY=VALUE"'
   | '"ldconfig", "mount", "disabled", "hook" or ""'
-  | 'version "X.Y.Z", empty = unset';
+  | 'version "X.Y.Z", empty = unset'
+  | "path under /var/log or /run, empty = unset";
 
 /** One key `prestart` reads. */
 export interface ConfigKey {
@@ -140,6 +141,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'version "X.Y.Z", empty = unset',
     tag: "later",
     value: (c) => (c.cliVersion === undefined ? undefined : formatVersion(c.cliVersion)),
+  },
+  {
+    key: "nvidia-container-runtime-hook.log-file",
+    type: "path under /var/log or /run, empty = unset",
+    tag: "later",
+    value: (c) => c.logFile,
   },
   {
     key: "features.ignore-imex-channel-requests",

@@ -67,6 +67,8 @@ export interface ExplainReport {
   mig: { config: string | null; monitor: string | null } | null;
   imex: { request: ReportList; source: string } | null;
   cli: ReportCli | null;
+  /** The decision log `prestart` appends to (`nvidia-container-runtime-hook.log-file`). */
+  log: string | null;
   /** The argv `prestart` runs; `null` when it runs nothing (no GPU, or an error). */
   argv: readonly string[] | null;
   notes: string[];
@@ -207,6 +209,7 @@ export function explainReport(facts: ExplainFacts): ExplainReport {
       ? null
       : { request: imexList(wants.imexChannels), source: wants.imexSource },
     cli: facts.cli ?? null,
+    log: facts.config?.logFile ?? null,
     // What prestart runs: nothing when it fails.
     argv: facts.error === undefined ? facts.argv ?? null : null,
     notes: [...(wants?.notes ?? [])],
@@ -273,6 +276,7 @@ export function formatExplain(r: ExplainReport): string {
   if (r.cli?.version) {
     add("cli version", `${r.cli.version.value ?? "unknown"}  (from ${r.cli.version.source})`);
   }
+  add("log", r.log);
   if (r.argv !== null) add("argv", r.argv.map((a) => JSON.stringify(a)).join(" "));
   else if (r.wantsGpu === false) add("argv", "none: nvidia-container-cli is not run");
   for (const n of r.notes) add("note", n);

@@ -96,6 +96,11 @@ export interface HookConfig {
    * operator states it, so that `nvidia-container-cli --version` is not run.
    */
   cliVersion: CliVersion | undefined;
+  /**
+   * `nvidia-container-runtime-hook.log-file`: the decision log, a cleaned
+   * absolute path under /var/log or /run; `undefined` when unset.
+   */
+  logFile: string | undefined;
   /** The `[features]` table. */
   features: FeaturesConfig;
 }
@@ -132,6 +137,7 @@ export function defaultHookConfig(): HookConfig {
     runtime: { mode: "auto", cudaCompatMode: undefined },
     skipModeDetection: false,
     cliVersion: undefined,
+    logFile: undefined,
     features: {
       ignoreImexChannelRequests: false,
       disableImexChannelCreation: false,

@@ -8,6 +8,7 @@
 import { CAPABILITIES, type Capability } from "./capabilities.ts";
 import { cleanPath } from "./clean_path.ts";
 import { type CliVersion, parseVersionNumber } from "./cli_version.ts";
+import { allowedLogPath, LOG_ROOTS } from "./decision_log.ts";
 import { InputError, quote } from "./errors.ts";
 import {
   CUDA_COMPAT_MODES,
@@ -142,6 +143,22 @@ function readVersion(where: Where, key: string): CliVersion | undefined {
   return version;
 }
 
+/** `log-file`: a path under /var/log or /run, or empty for unset. */
+function readLogFile(where: Where, key: string): string | undefined {
+  const value = read(where, key, "string-or-unset");
+  if (value === undefined) return undefined;
+  const path = allowedLogPath(value);
+  if (path === undefined) {
+    throw fail(
+      where,
+      key,
+      `must be an absolute path of a file under ${LOG_ROOTS.join(" or ")}` +
+        ` (the only places the hook may write); got ${quote(value)}`,
+    );
+  }
+  return path;
+}
+
 /**
  * The error for an `ldconfig` that is not host-relative while
  * `features.allow-ldconfig-from-container` is off (the CVE-2024-0136 class:
@@ -227,6 +244,7 @@ export function parseConfig(text: string, file: string): HookConfig {
     },
     skipModeDetection: read(hook, "skip-mode-detection", "bool") ?? d.skipModeDetection,
     cliVersion: readVersion(hook, "cli-version"),
+    logFile: readLogFile(hook, "log-file"),
     features: {
       ignoreImexChannelRequests: read(features, "ignore-imex-channel-requests", "bool") ??
         d.features.ignoreImexChannelRequests,

@@ -21,6 +21,8 @@ export interface ContainerState {
   pid: number;
   /** Absolute, cleaned path of the bundle directory. */
   bundle: string;
+  /** The container's `id`, when the state has one as a non-empty string. */
+  id?: string;
 }
 
 const WHERE = "Cannot parse container state on stdin";
@@ -67,5 +69,9 @@ export function parseState(text: string, cwd: string): ContainerState {
   if (chosen === undefined || chosen === "") {
     throw fail('no bundle: "bundle" (or the older "bundlePath") must be a non-empty string');
   }
-  return { pid, bundle: resolvePath(cwd, chosen) };
+  const id = field(state, "id");
+  const out: ContainerState = { pid, bundle: resolvePath(cwd, chosen) };
+  // Only for messages and the log: a missing or odd id never stops a start.
+  if (typeof id === "string" && id !== "") out.id = id;
+  return out;
 }

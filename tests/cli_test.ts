@@ -48,7 +48,10 @@ async function runCase(name: string, t: Deno.TestContext): Promise<void> {
     if (explain !== undefined) {
       assert.deepEqual(explain["argv"], argv, "explain --json argv equals the argv prestart ran");
       const failed = argv === null && run.code !== 0;
-      const error = failed ? run.stderr.trimEnd().split("\n").at(-1)?.slice(P.length) : null;
+      // prestart names the container in its error line; explain's report has it apart.
+      const error = failed
+        ? run.stderr.trimEnd().split("\n").at(-1)?.slice(P.length).replace(/^container [^ ]+: /, "")
+        : null;
       assert.equal(explain["error"], error, "explain reports the error prestart prints");
     }
     const env = cli?.env() ?? null;
