@@ -33,6 +33,7 @@ const SPEC_TABLE: [string, string, "2020" | "later"][] = [
     "later",
   ],
   ["nvidia-container-runtime-hook.skip-mode-detection", "bool", "later"],
+  // Ours, not upstream's; the tag type has no [ours] (the README tags it so).
   ["nvidia-container-runtime-hook.cli-version", 'version "X.Y.Z", empty = unset', "later"],
   ["features.ignore-imex-channel-requests", "bool", "later"],
   ["features.disable-imex-channel-creation", "bool", "later"],
