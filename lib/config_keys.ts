@@ -24,8 +24,11 @@ export interface ConfigKey {
   /** The dotted key, e.g. `nvidia-container-cli.load-kmods`. */
   key: string;
   type: KeyType;
-  /** `2020` for the seed-era keys, `later` for those added upstream since. */
-  tag: "2020" | "later";
+  /**
+   * `2020` for the seed-era keys, `later` for those added upstream since,
+   * `ours` for this hook's own (upstream has no such key).
+   */
+  tag: "2020" | "later" | "ours";
   /** The effective value in a loaded config, as it is used. */
   value(config: HookConfig): boolean | string | readonly string[] | undefined;
 }
@@ -139,13 +142,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   {
     key: "nvidia-container-runtime-hook.cli-version",
     type: 'version "X.Y.Z", empty = unset',
-    tag: "later",
+    tag: "ours",
     value: (c) => (c.cliVersion === undefined ? undefined : formatVersion(c.cliVersion)),
   },
   {
     key: "nvidia-container-runtime-hook.log-file",
     type: "path under /var/log or /run, empty = unset",
-    tag: "later",
+    tag: "ours",
     value: (c) => c.logFile,
   },
   {

@@ -56,7 +56,7 @@ export function checkImexChannels(request: ImexRequest, from: string): void {
     if (!/^[0-9]{1,16}$/.test(id) || Number(id) >= MAX_IMEX_CHANNEL) {
       throw new PolicyError(
         `Cannot request IMEX channel ${quote(id)} from ${from}: a channel is a decimal` +
-          ` number below ${MAX_IMEX_CHANNEL}, or the only item is "all"`,
+          ` number below ${MAX_IMEX_CHANNEL} (or "all", which asks for no channel)`,
       );
     }
   }

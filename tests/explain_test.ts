@@ -90,6 +90,7 @@ function report(fields: Partial<ExplainReport>): ExplainReport {
     mig: null,
     imex: null,
     cli: null,
+    log: null,
     argv: null,
     notes: [],
     warnings: [],
