@@ -1369,7 +1369,7 @@ const IMEX_ALL_NOTE =
 /** The refusal of one IMEX channel taken from `from`. */
 function imexError(id: string, from = IMEX_CHANNELS): string {
   return `Cannot request IMEX channel ${JSON.stringify(id)} from ${from}: a channel is a` +
-    ` decimal number below 1048576, or the only item is "all"`;
+    ` decimal number below 1048576 (or "all", which asks for no channel)`;
 }
 
 Deno.test("decideGpu() reads NVIDIA_IMEX_CHANNELS of a GPU container", async (t) => {

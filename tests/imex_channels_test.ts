@@ -60,7 +60,7 @@ Deno.test("MAX_IMEX_CHANNEL is 2^20", () => {
 /** The refusal of one channel taken from `from`. */
 function refusal(id: string, from: string): string {
   return `Cannot request IMEX channel ${JSON.stringify(id)} from ${from}: a channel is a` +
-    ` decimal number below 1048576, or the only item is "all"`;
+    ` decimal number below 1048576 (or "all", which asks for no channel)`;
 }
 
 Deno.test("checkImexChannels() accepts decimal channels below 2^20, all and none", async (t) => {
