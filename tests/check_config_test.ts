@@ -23,7 +23,8 @@ const ALL_CAPS = ["compute", "compat32", "graphics", "utility", "video", "displa
 
 /**
  * SPEC 3.2's keys and defaults (`null`: unset), swarm-resource aside, with
- * our nvidia-container-runtime-hook.cli-version after the other hook key.
+ * our nvidia-container-runtime-hook.cli-version and .log-file after the other
+ * hook key.
  */
 const DEFAULTS: [string, Setting["value"]][] = [
   ["disable-require", false],
@@ -46,6 +47,7 @@ const DEFAULTS: [string, Setting["value"]][] = [
   ["nvidia-container-runtime.modes.legacy.cuda-compat-mode", "ldconfig"],
   ["nvidia-container-runtime-hook.skip-mode-detection", false],
   ["nvidia-container-runtime-hook.cli-version", null],
+  ["nvidia-container-runtime-hook.log-file", null],
   ["features.ignore-imex-channel-requests", false],
   ["features.disable-imex-channel-creation", false],
   ["features.allow-cuda-compat-libs-from-container", false],
@@ -241,6 +243,19 @@ Deno.test("checkConfig() marks as default only the keys the file leaves out", as
     }],
     ["cli-version empty = unset", '[nvidia-container-runtime-hook]\ncli-version = ""\n', {
       "nvidia-container-runtime-hook.cli-version": null,
+    }],
+    [
+      "log-file under /var/log",
+      '[nvidia-container-runtime-hook]\nlog-file = "/var/log/nvidia-hook/decisions.log"\n',
+      { "nvidia-container-runtime-hook.log-file": "/var/log/nvidia-hook/decisions.log" },
+    ],
+    [
+      "log-file under /run, cleaned",
+      '[nvidia-container-runtime-hook]\nlog-file = "/run//hook/./x/../decisions.log"\n',
+      { "nvidia-container-runtime-hook.log-file": "/run/hook/decisions.log" },
+    ],
+    ["log-file empty = unset", '[nvidia-container-runtime-hook]\nlog-file = ""\n', {
+      "nvidia-container-runtime-hook.log-file": null,
     }],
     [
       "the compat and ldconfig features",
@@ -559,6 +574,19 @@ Deno.test("checkConfig() reports type errors with the key, the expected type and
       `${load}"nvidia-container-runtime-hook.cli-version" must be a version X.Y.Z such as` +
       ` "1.17.7"; got "1.17" (line 2)`,
     ],
+    [
+      "a log-file outside /var/log and /run",
+      '[nvidia-container-runtime-hook]\nlog-file = "/var/log/../../etc/passwd"\n',
+      `${load}"nvidia-container-runtime-hook.log-file" must be an absolute path of a file under` +
+      ` /var/log or /run (the only places the hook may write); got "/var/log/../../etc/passwd"` +
+      ` (line 2)`,
+    ],
+    [
+      "a log-file that is a relative path",
+      '[nvidia-container-runtime-hook]\nlog-file = "var/log/hook.log"\n',
+      `${load}"nvidia-container-runtime-hook.log-file" must be an absolute path of a file under` +
+      ` /var/log or /run (the only places the hook may write); got "var/log/hook.log" (line 2)`,
+    ],
   ];
   for (const [name, text, error] of table) {
     await t.step(name, () => {
@@ -735,6 +763,8 @@ Deno.test("formatCheckReport() of the defaults: one line per SPEC key, each mark
   assert.ok(rows.includes(`  ${compat.padEnd(width)} = "ldconfig"  (default)`));
   const version = "nvidia-container-runtime-hook.cli-version";
   assert.ok(rows.includes(`  ${version.padEnd(width)} = (unset)  (default)`));
+  const log = "nvidia-container-runtime-hook.log-file";
+  assert.ok(rows.includes(`  ${log.padEnd(width)} = (unset)  (default)`));
 });
 
 Deno.test({
@@ -746,7 +776,7 @@ Deno.test({
     const text = formatCheckReport(r);
     assert.ok(!hasControl(text, "\n"), text);
     // The file line, a line per key, two warnings, the verdict, the final newline.
-    assert.equal(text.split("\n").length, 1 + 24 + 2 + 1 + 1);
+    assert.equal(text.split("\n").length, 1 + 25 + 2 + 1 + 1);
   },
 });
 

@@ -5,11 +5,11 @@ import { defaultHookConfig } from "../lib/hook_config.ts";
 import { parseConfig } from "../lib/parse_config.ts";
 
 /**
- * SPEC 3.2's key table: key, type, tag, in its order, with
- * `nvidia-container-runtime-hook.cli-version` (ours, not in the SPEC's table)
- * after the other hook key.
+ * SPEC 3.2's key table: key, type, tag, in its order, with our own
+ * `nvidia-container-runtime-hook.cli-version` and `.log-file` (not in the
+ * SPEC's table, tagged `ours`) after the other hook key.
  */
-const SPEC_TABLE: [string, string, "2020" | "later"][] = [
+const SPEC_TABLE: [string, string, "2020" | "later" | "ours"][] = [
   ["disable-require", "bool", "2020"],
   ["swarm-resource", "string", "later"],
   ["accept-nvidia-visible-devices-envvar-when-unprivileged", "bool", "later"],
@@ -33,8 +33,9 @@ const SPEC_TABLE: [string, string, "2020" | "later"][] = [
     "later",
   ],
   ["nvidia-container-runtime-hook.skip-mode-detection", "bool", "later"],
-  // Ours, not upstream's; the tag type has no [ours] (the README tags it so).
-  ["nvidia-container-runtime-hook.cli-version", 'version "X.Y.Z", empty = unset', "later"],
+  // Ours: upstream has no such keys.
+  ["nvidia-container-runtime-hook.cli-version", 'version "X.Y.Z", empty = unset', "ours"],
+  ["nvidia-container-runtime-hook.log-file", "path under /var/log or /run, empty = unset", "ours"],
   ["features.ignore-imex-channel-requests", "bool", "later"],
   ["features.disable-imex-channel-creation", "bool", "later"],
   ["features.allow-cuda-compat-libs-from-container", "bool", "later"],
@@ -70,6 +71,7 @@ Deno.test("CONFIG_KEYS gives the SPEC's defaults for the built-in config", async
     ["nvidia-container-runtime.modes.legacy.cuda-compat-mode", "ldconfig"],
     ["nvidia-container-runtime-hook.skip-mode-detection", false],
     ["nvidia-container-runtime-hook.cli-version", undefined],
+    ["nvidia-container-runtime-hook.log-file", undefined],
     ["features.ignore-imex-channel-requests", false],
     ["features.disable-imex-channel-creation", false],
     ["features.allow-cuda-compat-libs-from-container", false],
@@ -113,6 +115,7 @@ modes.legacy.cuda-compat-mode = "mount"
 [nvidia-container-runtime-hook]
 skip-mode-detection = true
 cli-version = "1.17.7"
+log-file = "/var/log/nvidia-hook/decisions.log"
 
 [features]
 ignore-imex-channel-requests = true
@@ -142,6 +145,7 @@ allow-ldconfig-from-container = true
     ["nvidia-container-runtime.modes.legacy.cuda-compat-mode", "mount"],
     ["nvidia-container-runtime-hook.skip-mode-detection", true],
     ["nvidia-container-runtime-hook.cli-version", "1.17.7"],
+    ["nvidia-container-runtime-hook.log-file", "/var/log/nvidia-hook/decisions.log"],
     ["features.ignore-imex-channel-requests", true],
     ["features.disable-imex-channel-creation", true],
     ["features.allow-cuda-compat-libs-from-container", true],

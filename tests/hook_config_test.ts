@@ -46,6 +46,7 @@ Deno.test("defaultHookConfig() has the SPEC 3.2 default of every key", () => {
     runtime: { mode: "auto", cudaCompatMode: undefined },
     skipModeDetection: false,
     cliVersion: undefined,
+    logFile: undefined,
     features: {
       ignoreImexChannelRequests: false,
       disableImexChannelCreation: false,

@@ -165,6 +165,7 @@ cuda-compat-mode = "mount"
 [nvidia-container-runtime-hook]
 skip-mode-detection = true
 cli-version = "1.17.7"
+log-file = "/var/log/nvidia-hook/decisions.log"
 
 [features]
 ignore-imex-channel-requests = true
@@ -194,6 +195,7 @@ allow-ldconfig-from-container = true
     runtime: { mode: "legacy", cudaCompatMode: "mount" },
     skipModeDetection: true,
     cliVersion: { major: 1, minor: 17, patch: 7 },
+    logFile: "/var/log/nvidia-hook/decisions.log",
     features: {
       ignoreImexChannelRequests: true,
       disableImexChannelCreation: true,
@@ -288,6 +290,15 @@ Deno.test("parseConfig() reads each key alone, others keeping their default", as
       hookConfig({}, { cliVersion: { major: 0, minor: 0, patch: 0 } }),
     ],
     ['nvidia-container-runtime-hook.cli-version = ""', hookConfig({})],
+    [
+      'nvidia-container-runtime-hook.log-file = "/var/log/hook.log"',
+      hookConfig({}, { logFile: "/var/log/hook.log" }),
+    ],
+    [
+      'nvidia-container-runtime-hook.log-file = "/run/nvidia-hook/decisions.log"',
+      hookConfig({}, { logFile: "/run/nvidia-hook/decisions.log" }),
+    ],
+    ['nvidia-container-runtime-hook.log-file = ""', hookConfig({})],
     [
       "features.ignore-imex-channel-requests = true",
       hookConfig({}, { features: { ignoreImexChannelRequests: true } }),
@@ -670,6 +681,11 @@ Deno.test("parseConfig() rejects a known key of the wrong type, naming the key",
       "nvidia-container-runtime.modes.legacy.cuda-compat-mode",
       str,
     ],
+    [
+      "nvidia-container-runtime-hook.log-file = true",
+      "nvidia-container-runtime-hook.log-file",
+      str,
+    ],
   ];
   for (const [text, key, detail] of table) {
     await t.step(text, () => {
@@ -703,6 +719,53 @@ Deno.test("parseConfig() rejects a cli-version that is not X.Y.Z, naming it", as
         () => parseConfig(text, FILE),
         `${WHERE}"nvidia-container-runtime-hook.cli-version" must be a version X.Y.Z such as` +
           ` "1.17.7"; got ${JSON.stringify(value)}`,
+      );
+    });
+  }
+});
+
+Deno.test("parseConfig() cleans a log-file path under /var/log or /run", async (t) => {
+  const table: [string, string][] = [
+    ["/var/log/nvidia-hook/decisions.log", "/var/log/nvidia-hook/decisions.log"],
+    ["/var/log//hook.log", "/var/log/hook.log"],
+    ["/var/log/./a/../hook.log", "/var/log/hook.log"],
+    ["/run/hook.log/", "/run/hook.log"],
+    ["/run/nvidia/../hook.log", "/run/hook.log"],
+  ];
+  for (const [value, path] of table) {
+    await t.step(value, () => {
+      const text = `[nvidia-container-runtime-hook]\nlog-file = ${JSON.stringify(value)}\n`;
+      assert.equal(parseConfig(text, FILE).logFile, path);
+    });
+  }
+});
+
+Deno.test("parseConfig() rejects a log-file outside /var/log and /run, naming it", async (t) => {
+  const values = [
+    "var/log/hook.log",
+    "./hook.log",
+    "/var/log",
+    "/var/log/",
+    "/run",
+    "/var/log/..",
+    "/var/log/../../etc/passwd",
+    "/run/../etc/shadow",
+    "/var/logs/hook.log",
+    "/runner/hook.log",
+    "/var/run/hook.log",
+    "/etc/hook.log",
+    "/tmp/hook.log",
+    "/",
+  ];
+  for (const value of values) {
+    await t.step(JSON.stringify(value), () => {
+      const text = `[nvidia-container-runtime-hook]\nlog-file = ${JSON.stringify(value)}\n`;
+      throwsExactly(
+        () => parseConfig(text, FILE),
+        `${WHERE}"nvidia-container-runtime-hook.log-file" must be an absolute path of a file` +
+          ` under /var/log or /run (the only places the hook may write); got ${
+            JSON.stringify(value)
+          }`,
       );
     });
   }
