@@ -486,6 +486,36 @@ Deno.test("formatExplain() shows the CLI version and where it was learnt", async
   }
 });
 
+Deno.test("explainReport() and formatExplain() show the configured decision log", async (t) => {
+  const log = "/var/log/nvidia-hook/decisions.log";
+  const config = hookConfig({}, { logFile: log });
+  await t.step("unset: null, no log line", () => {
+    const r = explainReport(fullFacts());
+    assert.equal(r.log, null);
+    assert.ok(!formatExplain(r).split("\n").some((l) => l.startsWith("log")));
+  });
+  await t.step("a GPU container: after cli version, before argv", () => {
+    const r = explainReport({ ...fullFacts(), config });
+    assert.deepEqual(r, { ...FULL_REPORT, log });
+    const lines = formatExplain(r).split("\n");
+    const at = lines.indexOf(row("cli version", "1.17.0  (from --version)"));
+    assert.deepEqual(lines.slice(at, at + 3), [
+      row("cli version", "1.17.0  (from --version)"),
+      row("log", log),
+      row("argv", FULL_ARGV.map((a) => JSON.stringify(a)).join(" ")),
+    ]);
+  });
+  await t.step("a container without GPU: before the argv line", () => {
+    const r = explainReport(facts({ env: ["HOSTNAME=web"] }, config));
+    assert.equal(r.log, log);
+    assert.deepEqual(formatExplain(r).split("\n").slice(-3), [
+      row("log", log),
+      row("argv", "none: nvidia-container-cli is not run"),
+      "",
+    ]);
+  });
+});
+
 Deno.test("explainReport() keeps the policy's notes and pid null for --bundle", () => {
   const f = facts(
     { env: ["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_IMEX_CHANNELS=1"] },
@@ -830,6 +860,7 @@ Deno.test("explainReport() output is plain JSON data", () => {
     "error",
     "imex",
     "legacy",
+    "log",
     "mig",
     "notes",
     "ociVersion",

@@ -24,7 +24,32 @@ Deno.test("parseState() reads a runc state", () => {
     annotations: { "io.kubernetes.cri.container-type": "container" },
     root: "/run/crun",
   });
-  assert.deepEqual(parseState(text, CWD), { pid: 4242, bundle: "/run/bundles/abc" });
+  assert.deepEqual(parseState(text, CWD), { pid: 4242, bundle: "/run/bundles/abc", id: "abc" });
+});
+
+Deno.test("parseState() returns the id only when it is a non-empty string", async (t) => {
+  const table: [string, string | undefined][] = [
+    ['"id":"abc"', "abc"],
+    ['"id":"hook-e2e-1"', "hook-e2e-1"],
+    // Kept as given: whoever prints it escapes it.
+    ['"id":" a\\u001b[31m\\n\\u0000"', " a\u001b[31m\n\u0000"],
+    ['"id":"a","id":"b"', "b"],
+    ['"id":""', undefined],
+    ['"id":null', undefined],
+    ['"id":7', undefined],
+    ['"id":true', undefined],
+    ['"id":["abc"]', undefined],
+    ['"id":{"abc":1}', undefined],
+    ['"id":"a","id":""', undefined],
+    ["", undefined],
+  ];
+  for (const [field, id] of table) {
+    const text = `{"pid":1,"bundle":"/b"${field === "" ? "" : `,${field}`}}`;
+    await t.step(text, () => {
+      const expected = id === undefined ? { pid: 1, bundle: "/b" } : { pid: 1, bundle: "/b", id };
+      assert.deepEqual(parseState(text, CWD), expected);
+    });
+  }
 });
 
 Deno.test("parseState() accepts surrounding whitespace", () => {
