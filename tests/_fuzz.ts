@@ -645,7 +645,8 @@ export class Gen extends Rng {
     if (this.chance(0.25)) entries.push(["bundlePath", bundleValue()]);
     const noise: [string, () => string][] = [
       ["ociVersion", () => this.jsonString(this.pick(VERSIONS))],
-      ["id", () => this.jsonString()],
+      // Mostly a string; sometimes empty or another type (then no id).
+      ["id", () => this.chance(0.8) ? this.jsonString() : this.pick(['""', "null", "7", "[]"])],
       ["status", () => this.jsonString(this.pick(["creating", "created", "running"]))],
       ["annotations", () => this.anyJson()],
       ["root", () => this.jsonString("/run/crun")],
@@ -983,6 +984,20 @@ export class Gen extends Rng {
       if (this.chance(0.2)) return "";
       if (this.chance(0.5)) return this.pick(["1.17.0", "1.17.4", "1.17.6", "1.17.7", "2.0.0"]);
       return `${this.int(3)}.${this.int(30)}.${this.int(10)}`;
+    });
+    // A file under /var/log or /run, the name hostile but one segment (no "/").
+    maybe("nvidia-container-runtime-hook.log-file", 0.2, () => {
+      if (this.chance(0.2)) return "";
+      const name = this.hostile().replaceAll("/", "_");
+      const file = name === "" || name === "." || name === ".." ? "decisions.log" : name;
+      const dir = this.pick([
+        "/var/log",
+        "/run",
+        "/var/log/nvidia-hook",
+        "/run//x/..",
+        "/var/log/./",
+      ]);
+      return `${dir}/${file}`;
     });
     maybe("features.ignore-imex-channel-requests", 0.2, bool);
     maybe("features.disable-imex-channel-creation", 0.2, bool);

@@ -158,8 +158,11 @@ function get(obj: Json, key: string): unknown {
   return Object.hasOwn(obj, key) && obj[key] !== null ? obj[key] : undefined;
 }
 
-/** The state section 4.1 of the SPEC describes, or `undefined` for an error. */
-function stateModel(text: string): { pid: number; bundle: string } | undefined {
+/**
+ * The state section 4.1 of the SPEC describes, or `undefined` for an error;
+ * with the `id` when it is a non-empty string (it never makes an error).
+ */
+function stateModel(text: string): { pid: number; bundle: string; id?: string } | undefined {
   const state = parseObject(text);
   if (state === undefined) return undefined;
   const pid = get(state, "pid");
@@ -172,7 +175,13 @@ function stateModel(text: string): { pid: number; bundle: string } | undefined {
   if (bundlePath !== undefined && typeof bundlePath !== "string") return undefined;
   const chosen = bundle !== undefined && bundle !== "" ? bundle : bundlePath;
   if (chosen === undefined || chosen === "") return undefined;
-  return { pid, bundle: posix.resolve(CWD, chosen) };
+  const id = get(state, "id");
+  const out: { pid: number; bundle: string; id?: string } = {
+    pid,
+    bundle: posix.resolve(CWD, chosen),
+  };
+  if (typeof id === "string" && id !== "") out.id = id;
+  return out;
 }
 
 type SpecModel =
@@ -394,6 +403,11 @@ function assertConfigShape(config: HookConfig): void {
     [undefined, "", "ldconfig", "mount", "disabled", "hook"].includes(mode),
     `cuda-compat-mode ${show(mode)}`,
   );
+  const log = config.logFile;
+  if (log !== undefined) {
+    assert.ok(isCleanAbsolute(log), `log-file ${show(log)}`);
+    assert.ok(log.startsWith("/var/log/") || log.startsWith("/run/"), `log-file ${show(log)}`);
+  }
   const v = config.cliVersion;
   if (v !== undefined) {
     for (const part of [v.major, v.minor, v.patch]) {
@@ -692,6 +706,13 @@ Deno.test("parseConfig() reads back every setting of a valid file with hostile s
         config.cliVersion,
         ((v) => (typeof v === "string" && v !== "" ? parseVersionNumber(v) : undefined))(
           set("nvidia-container-runtime-hook.cli-version"),
+        ),
+      ],
+      [
+        "log-file",
+        config.logFile,
+        ((v) => (typeof v === "string" && v !== "" ? posix.resolve(v) : undefined))(
+          set("nvidia-container-runtime-hook.log-file"),
         ),
       ],
       [
