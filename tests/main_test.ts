@@ -32,6 +32,16 @@ Commands:
 `;
 const P = "nvidia-container-runtime-hook: ";
 
+/**
+ * The one line prestart prints on stderr before it becomes the CLI
+ * (`id` as shown: `(no id)` when the state has none).
+ */
+function running(bundle: string, devices = "0", requirements = "none", id = "(no id)"): string {
+  return `${P}running nvidia-container-cli for container ${id} (devices ${devices},` +
+    ` requirements ${requirements}); if it fails, run: nvidia-container-runtime-hook explain` +
+    ` --bundle ${bundle}\n`;
+}
+
 /** A temp dir with a GPU bundle and an empty config prefix. */
 function setup(env: string[] = ["NVIDIA_VISIBLE_DEVICES=0"]) {
   const tmp = Deno.makeTempDirSync({ prefix: "hook-main-" });
@@ -184,7 +194,7 @@ Deno.test("main() accepts every flag spelling of Go's flag package", async (t) =
         Deno.removeSync(`${s.tmp}/rec`, { recursive: true });
         Deno.mkdirSync(`${s.tmp}/rec`);
         const r = await runHook({ args, env: s.hookEnv, stdin: s.state });
-        assert.deepEqual([r.code, r.stderr], [0, ""]);
+        assert.deepEqual([r.code, r.stderr], [0, running(`${s.tmp}/bundle`)]);
         assert.deepEqual(cli.argv(), [
           `${s.tmp}/bin/nvidia-container-cli`,
           "--load-kmods",
@@ -208,10 +218,247 @@ Deno.test("main() -debug passes --debug=/dev/stderr and traces the decision", as
     const r = await runHook({ args: ["-debug=true", "prestart"], env: s.hookEnv, stdin: s.state });
     assert.equal(r.code, 0);
     assert.deepEqual(cli.argv()?.slice(1, 3), ["--load-kmods", "--debug=/dev/stderr"]);
+    // The trace, then the line every GPU start prints before the exec.
     const lines = r.stderr.trimEnd().split("\n");
+    assert.equal(`${lines.pop()}\n`, running(`${s.tmp}/bundle`));
     assert.ok(lines.every((l) => l.startsWith(`${P}debug: `)), r.stderr);
     assert.ok(r.stderr.includes("config: no config file found, using the defaults"), r.stderr);
     assert.ok(r.stderr.includes(`state: pid 4242, bundle ${s.tmp}/bundle`), r.stderr);
+  } finally {
+    s.done();
+  }
+});
+
+Deno.test("main() prints one line naming the container, devices and requirements before the CLI", async (t) => {
+  const s = setup();
+  const cli = writeFakeCli(`${s.tmp}/bin/nvidia-container-cli`, `${s.tmp}/rec`, 0);
+  const bundle = `${s.tmp}/bundle`;
+  const long = "c".repeat(100);
+  // [name, the state's id field (JSON), process.env, the line's id, devices, requirements]
+  const table: [string, string | undefined, string[], string, string, string][] = [
+    ["an id, a device list", '"ctr-1"', ["NVIDIA_VISIBLE_DEVICES=0,1"], "ctr-1", "0,1", "none"],
+    [
+      "requirements in env order, joined by spaces",
+      '"ctr-2"',
+      [
+        "NVIDIA_REQUIRE_CUDA=cuda>=12.0",
+        "NVIDIA_VISIBLE_DEVICES=all",
+        "NVIDIA_REQUIRE_ARCH=arch=x86_64",
+      ],
+      "ctr-2",
+      "all",
+      "cuda>=12.0 arch=x86_64",
+    ],
+    ["devices none", '"ctr-3"', ["NVIDIA_VISIBLE_DEVICES=none"], "ctr-3", "none", "none"],
+    [
+      "a legacy image: all devices, the CUDA_VERSION requirement",
+      '"ctr-4"',
+      ["CUDA_VERSION=11.8.0"],
+      "ctr-4",
+      "all",
+      "cuda>=11.8",
+    ],
+    ["no id", undefined, ["NVIDIA_VISIBLE_DEVICES=0"], "(no id)", "0", "none"],
+    ["an empty id", '""', ["NVIDIA_VISIBLE_DEVICES=0"], "(no id)", "0", "none"],
+    ["an id that is not a string", "7", ["NVIDIA_VISIBLE_DEVICES=0"], "(no id)", "0", "none"],
+    [
+      "control characters escaped",
+      '"a\\u001b[31m\\nb"',
+      ["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_REQUIRE_X=x\u001b[0m"],
+      "a\\u001b[31m\\nb",
+      "0",
+      "x\\u001b[0m",
+    ],
+    [
+      "a long id cut to 64 characters",
+      `"${long}"`,
+      ["NVIDIA_VISIBLE_DEVICES=0"],
+      `${"c".repeat(64)}...`,
+      "0",
+      "none",
+    ],
+  ];
+  try {
+    for (const [name, id, env, shown, devices, requirements] of table) {
+      await t.step(name, async () => {
+        Deno.removeSync(`${s.tmp}/rec`, { recursive: true });
+        Deno.mkdirSync(`${s.tmp}/rec`);
+        Deno.writeTextFileSync(
+          `${bundle}/config.json`,
+          JSON.stringify({ ociVersion: "1.0.2", process: { env }, root: { path: "rootfs" } }),
+        );
+        const idField = id === undefined ? "" : `"id":${id},`;
+        const stdin = `{${idField}"pid":4242,"bundle":${JSON.stringify(bundle)}}`;
+        const r = await runHook({ args: ["prestart"], env: s.hookEnv, stdin });
+        assert.deepEqual(
+          [r.code, r.stdout, r.stderr],
+          [0, "", running(bundle, devices, requirements, shown)],
+        );
+        assert.equal(cli.argv()?.[0], cli.path, "the CLI ran");
+      });
+    }
+  } finally {
+    s.done();
+  }
+});
+
+Deno.test("main() prints the running line before the CLI's own output, nothing without a GPU", async (t) => {
+  const s = setup();
+  const bundle = `${s.tmp}/bundle`;
+  const stdin = JSON.stringify({ id: "ctr-1", pid: 4242, bundle });
+  try {
+    await t.step("the CLI's stderr follows the line", async () => {
+      Deno.writeTextFileSync(
+        `${s.tmp}/bin/nvidia-container-cli`,
+        [
+          "#!/bin/sh",
+          '[ "$1" = --version ] && exit 0',
+          "echo 'cli: out'",
+          "echo 'cli: failed' >&2",
+          "exit 3",
+          "",
+        ].join("\n"),
+        { mode: 0o755 },
+      );
+      const r = await runHook({ args: ["prestart"], env: s.hookEnv, stdin });
+      assert.deepEqual(
+        [r.code, r.stdout, r.stderr],
+        [3, "cli: out\n", running(bundle, "0", "none", "ctr-1") + "cli: failed\n"],
+      );
+    });
+    await t.step("a container without GPU: nothing on stderr", async () => {
+      Deno.writeTextFileSync(
+        `${bundle}/config.json`,
+        JSON.stringify({ ociVersion: "1.0.2", process: { env: [] }, root: { path: "rootfs" } }),
+      );
+      const r = await runHook({ args: ["prestart"], env: s.hookEnv, stdin });
+      assert.deepEqual([r.code, r.stdout, r.stderr], [0, "", ""]);
+    });
+  } finally {
+    s.done();
+  }
+});
+
+Deno.test("main() names the state's container in input, policy and host errors", async (t) => {
+  const s = setup();
+  const bundle = `${s.tmp}/bundle`;
+  const spec = (env: string[]) =>
+    Deno.writeTextFileSync(
+      `${bundle}/config.json`,
+      JSON.stringify({ ociVersion: "1.0.2", process: { env }, root: { path: "rootfs" } }),
+    );
+  const state = (id: string) => JSON.stringify({ id, pid: 4242, bundle });
+  try {
+    await t.step("input: a config.json that is not JSON", async () => {
+      Deno.writeTextFileSync(`${bundle}/config.json`, "{");
+      const r = await runHook({ args: ["prestart"], env: s.hookEnv, stdin: state("ctr-1") });
+      assert.deepEqual(
+        [r.code, r.stderr],
+        [
+          1,
+          `${P}container ctr-1: Cannot parse ${bundle}/config.json: invalid JSON: unexpected end of input\n`,
+        ],
+      );
+    });
+    await t.step("host: no config.json", async () => {
+      Deno.removeSync(`${bundle}/config.json`);
+      const r = await runHook({ args: ["prestart"], env: s.hookEnv, stdin: state("ctr-1") });
+      assert.deepEqual(
+        [r.code, r.stderr],
+        [
+          1,
+          `${P}container ctr-1: Cannot read OCI spec ${bundle}/config.json: no such file or directory\n`,
+        ],
+      );
+    });
+    await t.step("policy: MIG configuration from an unprivileged container", async () => {
+      spec(["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_MIG_CONFIG_DEVICES=all"]);
+      const r = await runHook({ args: ["prestart"], env: s.hookEnv, stdin: state("ctr-1") });
+      assert.deepEqual(
+        [r.code, r.stderr],
+        [
+          1,
+          `${P}container ctr-1: Cannot set NVIDIA_MIG_CONFIG_DEVICES in an unprivileged container` +
+          " (CAP_SYS_ADMIN is not in its bounding set)\n",
+        ],
+      );
+    });
+    await t.step("host: the CLI cannot be run, after the running line", async () => {
+      spec(["NVIDIA_VISIBLE_DEVICES=0"]);
+      const missing = `${s.tmp}/no-cli`;
+      Deno.writeTextFileSync(`${s.tmp}/c.toml`, `[nvidia-container-cli]\npath = "${missing}"\n`);
+      const r = await runHook({
+        args: ["-config", `${s.tmp}/c.toml`, "prestart"],
+        env: s.hookEnv,
+        stdin: state("ctr-1"),
+      });
+      assert.deepEqual(
+        [r.code, r.stderr],
+        [
+          1,
+          running(bundle, "0", "none", "ctr-1") +
+          `${P}container ctr-1: Cannot run nvidia-container-cli "${missing}": no such file or directory\n`,
+        ],
+      );
+    });
+    await t.step("the id escaped as in the running line", async () => {
+      spec(["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_MIG_CONFIG_DEVICES=all"]);
+      const r = await runHook({
+        args: ["prestart"],
+        env: s.hookEnv,
+        stdin: state("a\u001b[31m\nb"),
+      });
+      assert.deepEqual(
+        [r.code, r.stderr],
+        [
+          1,
+          `${P}container a\\u001b[31m\\nb: Cannot set NVIDIA_MIG_CONFIG_DEVICES in an` +
+          " unprivileged container (CAP_SYS_ADMIN is not in its bounding set)\n",
+        ],
+      );
+    });
+    await t.step("a state without id: no prefix", async () => {
+      const r = await runHook({
+        args: ["prestart"],
+        env: s.hookEnv,
+        stdin: JSON.stringify({ pid: 4242, bundle }),
+      });
+      assert.deepEqual(
+        [r.code, r.stderr],
+        [
+          1,
+          `${P}Cannot set NVIDIA_MIG_CONFIG_DEVICES in an unprivileged container` +
+          " (CAP_SYS_ADMIN is not in its bounding set)\n",
+        ],
+      );
+    });
+    await t.step("a state that cannot be read: no prefix, though it has an id", async () => {
+      const r = await runHook({
+        args: ["prestart"],
+        env: s.hookEnv,
+        stdin: JSON.stringify({ id: "ctr-1", pid: 0, bundle }),
+      });
+      assert.deepEqual(
+        [r.code, r.stderr],
+        [
+          1,
+          `${P}Cannot parse container state on stdin: "pid" must be an integer from 1 to` +
+          " 2147483647, got 0\n",
+        ],
+      );
+    });
+    await t.step("a config error comes before the state is read: no prefix", async () => {
+      Deno.writeTextFileSync(`${s.tmp}/c.toml`, 'disable-require = "yes"\n');
+      const r = await runHook({
+        args: ["-config", `${s.tmp}/c.toml`, "prestart"],
+        env: s.hookEnv,
+        stdin: state("ctr-1"),
+      });
+      assert.deepEqual(
+        [r.code, r.stderr],
+        [1, `${P}Cannot load config file ${s.tmp}/c.toml: "disable-require" must be a boolean\n`],
+      );
+    });
   } finally {
     s.done();
   }
@@ -324,7 +571,10 @@ Deno.test("main() reports a CLI that cannot be started, naming its path", async 
           env: s.hookEnv,
           stdin: s.state,
         });
-        assert.equal(r.stderr, `${P}Cannot run nvidia-container-cli "${cli}": ${reason}\n`);
+        assert.equal(
+          r.stderr,
+          running(`${s.tmp}/bundle`) + `${P}Cannot run nvidia-container-cli "${cli}": ${reason}\n`,
+        );
         assert.equal(r.code, 1);
       });
     }
@@ -340,7 +590,7 @@ Deno.test("main() exits 128+N when the CLI dies of signal N", async () => {
   });
   try {
     const r = await runHook({ args: ["prestart"], env: s.hookEnv, stdin: s.state });
-    assert.deepEqual([r.code, r.stderr], [137, ""]);
+    assert.deepEqual([r.code, r.stderr], [137, running(`${s.tmp}/bundle`)]);
   } finally {
     s.done();
   }
@@ -481,7 +731,7 @@ Deno.test("main() searches and passes the host's PATH, not the entry Deno adds w
     const cli = writeFakeCli(`${s.tmp}/bin/nvidia-container-cli`, `${s.tmp}/record`, 0);
     const env = { ...s.hookEnv, PATH: `${s.tmp}/bin` };
     const r = await runHook({ args: ["prestart"], env, stdin: s.state });
-    assert.equal(r.stderr, "");
+    assert.equal(r.stderr, running(`${s.tmp}/bundle`));
     assert.equal(r.code, 0);
     assert.equal(
       cli.env()?.["PATH"],
@@ -509,7 +759,7 @@ Deno.test("main() gives a configured CLI the host's PATH, not the entry Deno add
       env,
       stdin: s.state,
     });
-    assert.deepEqual([r.code, r.stderr], [0, ""]);
+    assert.deepEqual([r.code, r.stderr], [0, running(`${s.tmp}/bundle`)]);
     assert.equal(cli.env()?.["PATH"], `${s.tmp}/bin:${s.tmp}/tools`);
   } finally {
     s.done();
@@ -523,7 +773,7 @@ Deno.test("main() skips a directory named nvidia-container-cli early on PATH", a
     const cli = writeFakeCli(`${s.tmp}/bin/nvidia-container-cli`, `${s.tmp}/record`, 0);
     const env = { ...s.hookEnv, PATH: `${s.tmp}/early:${s.tmp}/bin:/usr/bin:/bin` };
     const r = await runHook({ args: ["prestart"], env, stdin: s.state });
-    assert.deepEqual([r.code, r.stderr], [0, ""]);
+    assert.deepEqual([r.code, r.stderr], [0, running(`${s.tmp}/bundle`)]);
     assert.equal(cli.argv()?.[0], `${s.tmp}/bin/nvidia-container-cli`);
   } finally {
     s.done();
@@ -557,7 +807,7 @@ Deno.test("main() asks a CLI its version once, then reads /run's cache until the
     Deno.readTextFileSync(`${s.tmp}/argv`).split("\n").filter((a) => /compat|cntlibs/.test(a));
   const run = async () => {
     const r = await runHook({ args: ["prestart"], env, stdin: s.state });
-    assert.deepEqual([r.code, r.stderr], [0, ""]);
+    assert.deepEqual([r.code, r.stderr], [0, running(`${s.tmp}/bundle`)]);
   };
   try {
     writeCli("1.17.8");
@@ -644,7 +894,7 @@ Deno.test("main() reads a config file that starts with a UTF-8 byte order mark",
         env: s.hookEnv,
         stdin: s.state,
       });
-      assert.deepEqual([r.code, r.stderr], [0, ""]);
+      assert.deepEqual([r.code, r.stderr], [0, running(`${s.tmp}/bundle`)]);
       assert.ok(cli.argv()?.includes("--user=bom"), JSON.stringify(cli.argv()));
     });
     await t.step("two marks: the second is an error", async () => {
