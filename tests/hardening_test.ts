@@ -73,6 +73,16 @@ function setup(): Setup {
   };
 }
 
+/**
+ * The one line prestart prints on stderr before it becomes the CLI; the
+ * states here have no id.
+ */
+function running(bundle: string, devices = "0", requirements = "none", id = "(no id)"): string {
+  return `${P}running nvidia-container-cli for container ${id} (devices ${devices},` +
+    ` requirements ${requirements}); if it fails, run: nvidia-container-runtime-hook explain` +
+    ` --bundle ${bundle}\n`;
+}
+
 /** The argv of a default-config GPU container with `--device=0`, for a rootfs. */
 function argvFor(s: Setup, rootfs: string): string[] {
   return [
@@ -121,7 +131,7 @@ Deno.test("main() gives the CLI exactly the hook's environment, never the contai
   try {
     await t.step("CLI found by the PATH search: PATH is the search list", async () => {
       const r = await s.run();
-      assert.deepEqual([r.code, r.stderr], [0, ""]);
+      assert.deepEqual([r.code, r.stderr], [0, running(s.bundle, "0", "cuda>=11.0")]);
       assert.deepEqual(s.cli.argv(), [
         `${s.tmp}/bin/nvidia-container-cli`,
         "--load-kmods",
@@ -139,7 +149,7 @@ Deno.test("main() gives the CLI exactly the hook's environment, never the contai
       async () => {
         Deno.writeTextFileSync(`${s.tmp}/c.toml`, `nvidia-container-cli.path = "${s.cli.path}"\n`);
         const r = await s.run({ args: ["-config", `${s.tmp}/c.toml`, "prestart"] });
-        assert.deepEqual([r.code, r.stderr], [0, ""]);
+        assert.deepEqual([r.code, r.stderr], [0, running(s.bundle, "0", "cuda>=11.0")]);
         assert.deepEqual(s.cli.argv()?.slice(3), [...tail, `${s.bundle}/rootfs`]);
         assert.deepEqual(s.cli.env(), s.hookEnv);
       },
@@ -150,7 +160,7 @@ Deno.test("main() gives the CLI exactly the hook's environment, never the contai
         `[nvidia-container-cli]\npath = "${s.cli.path}"\nenvironment = ["LD_PRELOAD=", "EXTRA=a=b"]\n`,
       );
       const r = await s.run({ args: ["-config", `${s.tmp}/c.toml`, "prestart"] });
-      assert.deepEqual([r.code, r.stderr], [0, ""]);
+      assert.deepEqual([r.code, r.stderr], [0, running(s.bundle, "0", "cuda>=11.0")]);
       assert.deepEqual(s.cli.env(), { ...s.hookEnv, LD_PRELOAD: "", EXTRA: "a=b" });
     });
   } finally {
@@ -172,7 +182,14 @@ Deno.test("main() keeps container values that look like options inside one argv 
   ]);
   try {
     const r = await s.run();
-    assert.deepEqual([r.code, r.stderr], [0, ""]);
+    // The running line shows the values as they are, control characters escaped: one line.
+    const requirements = `--pid=1 x\\u000a--no-pivot $(touch ${s.tmp}/pwned)` +
+      ` \`touch ${s.tmp}/pwned\`  --root=/ `;
+    assert.deepEqual(
+      [r.code, r.stderr],
+      [0, running(s.bundle, "--no-cgroups,-x,configure", requirements)],
+    );
+    assert.equal(lineBreaker(r.stderr.slice(0, -1)), undefined);
     assert.deepEqual(s.cli.argv(), [
       `${s.tmp}/bin/nvidia-container-cli`,
       "--load-kmods",
@@ -246,6 +263,42 @@ Deno.test("main() reports a bundle path with control characters on one line", as
   }
 });
 
+Deno.test("main() shows a state id with control characters escaped, on one line", async (t) => {
+  const s = setup();
+  // [name, the id, as the running line and error lines show it]
+  const table: [string, string, string][] = [
+    ["newline", "a\nb", "a\\nb"],
+    ["carriage return", "a\rb", "a\\rb"],
+    ["escape sequence", "a\x1b[2Kb", "a\\u001b[2Kb"],
+    ["NUL", "a\u0000b", "a\\u0000b"],
+    ["DEL and C1", "a\u007f\u009bb", "a\\u007f\\u009bb"],
+    ["line separator", "a\u2028b", "a\\u2028b"],
+    ["a quote", 'a"b', 'a\\"b'],
+  ];
+  try {
+    for (const [name, id, shown] of table) {
+      await t.step(`${name}: the running line`, async () => {
+        s.writeSpec(["NVIDIA_VISIBLE_DEVICES=0"]);
+        const stdin = JSON.stringify({ id, pid: 4242, bundle: s.bundle });
+        const r = await s.run({ stdin });
+        assert.deepEqual([r.code, r.stderr], [0, running(s.bundle, "0", "none", shown)]);
+      });
+      await t.step(`${name}: an error line`, async () => {
+        s.writeSpec(["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_MIG_MONITOR_DEVICES=all"]);
+        const stdin = JSON.stringify({ id, pid: 4242, bundle: s.bundle });
+        assertRefused(
+          s,
+          await s.run({ stdin }),
+          `container ${shown}: Cannot set NVIDIA_MIG_MONITOR_DEVICES in an unprivileged` +
+            " container (CAP_SYS_ADMIN is not in its bounding set)",
+        );
+      });
+    }
+  } finally {
+    s.done();
+  }
+});
+
 // ---------------------------------------------------------------------------
 // Symlinks, "/" and ".."
 
@@ -264,7 +317,7 @@ Deno.test("main() follows a config.json symlink; root.path stays relative to the
       await t.step(`symlink to ${target}`, async () => {
         link(target);
         const r = await s.run();
-        assert.deepEqual([r.code, r.stderr], [0, ""]);
+        assert.deepEqual([r.code, r.stderr], [0, running(s.bundle)]);
         assert.deepEqual(s.cli.argv(), argvFor(s, `${s.bundle}/rootfs`));
       });
     }
@@ -339,7 +392,8 @@ Deno.test("main() passes a symlinked rootfs or bundle unresolved, cleaned lexica
       await t.step(`root.path ${rootPath} in bundle ${bundle}`, async () => {
         s.writeSpec(["NVIDIA_VISIBLE_DEVICES=0"], rootPath);
         const r = await s.run({ stdin: s.state(bundle) });
-        assert.deepEqual([r.code, r.stderr], [0, ""]);
+        // The bundle as the state gives it, cleaned lexically (a trailing "/" dropped).
+        assert.deepEqual([r.code, r.stderr], [0, running(posix.resolve(bundle))]);
         assert.deepEqual(s.cli.argv(), argvFor(s, rootfs));
       });
     }
@@ -380,7 +434,7 @@ Deno.test("main() resolves root.path with .. lexically against the bundle, even 
       await t.step(rootPath, async () => {
         s.writeSpec(["NVIDIA_VISIBLE_DEVICES=0"], rootPath);
         const r = await s.run();
-        assert.deepEqual([r.code, r.stderr], [0, ""]);
+        assert.deepEqual([r.code, r.stderr], [0, running(s.bundle)]);
         assert.deepEqual(s.cli.argv(), argvFor(s, rootfs));
       });
     }
@@ -405,7 +459,7 @@ Deno.test("main() accepts stdin one byte below 1 MiB", async () => {
   const s = setup();
   try {
     const r = await s.run({ stdin: padded(s.state(), MiB - 1) });
-    assert.deepEqual([r.code, r.stderr], [0, ""]);
+    assert.deepEqual([r.code, r.stderr], [0, running(s.bundle)]);
     assert.deepEqual(s.cli.argv(), argvFor(s, `${s.bundle}/rootfs`));
   } finally {
     s.done();
@@ -421,7 +475,7 @@ Deno.test("main() accepts a config.json of 64 MiB - 1 and of exactly 64 MiB", as
         Deno.writeFileSync(`${s.bundle}/config.json`, padded(spec, size, "\n"));
         assert.equal(Deno.statSync(`${s.bundle}/config.json`).size, size);
         const r = await s.run();
-        assert.deepEqual([r.code, r.stderr], [0, ""]);
+        assert.deepEqual([r.code, r.stderr], [0, running(s.bundle)]);
         assert.deepEqual(s.cli.argv(), argvFor(s, `${s.bundle}/rootfs`));
       });
     }
@@ -451,7 +505,7 @@ Deno.test("main() reads a config file of up to 4 MiB and refuses 4 MiB + 1", asy
         const args = how === "-config" ? ["-config", path, "prestart"] : ["prestart"];
         const r = await s.run({ args });
         if (size <= 4 * MiB) {
-          assert.deepEqual([r.code, r.stderr], [0, ""]);
+          assert.deepEqual([r.code, r.stderr], [0, running(s.bundle)]);
           assert.deepEqual(s.cli.argv()?.slice(0, 4), withUser);
         } else {
           assertRefused(s, r, `Cannot read config file ${path}: larger than 4194304 bytes`);
@@ -540,7 +594,7 @@ Deno.test("the hook runs with exactly the compile permissions on a GPU and a mal
   try {
     await t.step("GPU bundle: the CLI runs with the exact argv", async () => {
       const r = await s.run();
-      assert.deepEqual([r.code, r.stderr], [0, ""]);
+      assert.deepEqual([r.code, r.stderr], [0, running(s.bundle)]);
       assert.deepEqual(s.cli.argv(), argvFor(s, `${s.bundle}/rootfs`));
     });
     await t.step("malformed config.json: one line, exit 1, no permission prompt", async () => {
