@@ -17,6 +17,13 @@ const SETS_WHY = (is: "is" | "is not", version: string) =>
   `CAP_SYS_ADMIN ${is} in the bounding set; ociVersion ${JSON.stringify(version)}` +
   " has capability sets (bounding used)";
 
+/** The one line prestart prints on stderr before it becomes the CLI. */
+function running(bundle: string, devices: string, requirements: string, id = "(no id)"): string {
+  return `${P}running nvidia-container-cli for container ${id} (devices ${devices},` +
+    ` requirements ${requirements}); if it fails, run: nvidia-container-runtime-hook explain` +
+    ` --bundle ${bundle}\n`;
+}
+
 /** `label` padded to the report's label column, then `value`. */
 function row(label: string, value: string): string {
   return label.padEnd(14) + value;
@@ -98,6 +105,7 @@ function gpuReport(s: Setup, bundle: string, fields: Record<string, unknown> = {
     imex: { request: "none", source: "none" },
     // The stand-in says nothing to --version: a CLI of unknown version (no compat option).
     cli: { path: s.cli.path, searched: true, version: { value: null, source: "--version" } },
+    log: null,
     argv: [
       s.cli.path,
       "--load-kmods",
@@ -210,7 +218,7 @@ Deno.test("explain of a state on stdin: its pid, and the argv prestart runs", as
     const text = await runHook({ args: ["explain"], env: s.env, stdin: state });
     assert.ok(text.stdout.includes(`\n${row("pid", "4242")}\n`), text.stdout);
     const run = await runHook({ args: ["prestart"], env: s.env, stdin: state });
-    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual([run.code, run.stderr], [0, running(b, "0", "cuda>=12.2", "c1")]);
     assert.deepEqual(s.cli.argv(), argv, "prestart runs exactly the argv explain reports");
   } finally {
     s.done();
@@ -559,6 +567,80 @@ Deno.test("explain of inputs prestart refuses: the same error line, exit 1", asy
   }
 });
 
+Deno.test("explain's error has no container prefix; prestart's line names the container", async (t) => {
+  const s = setup();
+  try {
+    const mig = s.bundle("mig", ["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_MIG_CONFIG_DEVICES=all"]);
+    const gpu = s.bundle("gpu", GPU_ENV);
+    const noCli = { ...s.env, PATH: `${s.tmp}/nocli:/usr/bin:/bin` };
+    const table: [string, string, Record<string, string>, string][] = [
+      [
+        "policy",
+        mig,
+        s.env,
+        "Cannot set NVIDIA_MIG_CONFIG_DEVICES in an unprivileged container (CAP_SYS_ADMIN is not" +
+        " in its bounding set)",
+      ],
+      [
+        "host: no CLI",
+        gpu,
+        noCli,
+        `Cannot find nvidia-container-cli in ${s.tmp}/nocli:/usr/bin:/bin:${SEARCHED}`,
+      ],
+    ];
+    for (const [name, bundle, env, message] of table) {
+      await t.step(name, async () => {
+        const stdin = JSON.stringify({ id: "ctr-7", pid: 7, bundle });
+        const run = await runHook({ args: ["prestart"], env, stdin });
+        assert.deepEqual([run.code, run.stderr], [1, `${P}container ctr-7: ${message}\n`]);
+        const json = await runHook({ args: ["explain", "--json"], env, stdin });
+        assert.equal(json.code, 1);
+        assert.equal(JSON.parse(json.stdout).error, message);
+        const text = await runHook({ args: ["explain"], env, stdin });
+        assert.equal(text.stdout.trimEnd().split("\n").at(-1), row("error", message));
+        assert.equal(s.cli.argv(), null);
+      });
+    }
+  } finally {
+    s.done();
+  }
+});
+
+Deno.test("explain shows the configured decision log and writes nothing to it", async () => {
+  const s = setup();
+  // Under /run, in a directory that does not exist: explain must not create it.
+  const dir = `/run/hook-operator-test-${crypto.randomUUID()}`;
+  const log = `${dir}/decisions.log`;
+  try {
+    const config = s.file(
+      "c.toml",
+      `[nvidia-container-runtime-hook]\nlog-file = "${dir}//./decisions.log"\n`,
+    );
+    const b = s.bundle("gpu", GPU_ENV);
+    const json = await runHook({
+      args: ["-config", config, "explain", "--bundle", b, "--json"],
+      env: s.env,
+    });
+    assert.deepEqual([json.code, json.stderr], [0, ""]);
+    assert.deepEqual(
+      JSON.parse(json.stdout),
+      gpuReport(s, b, { config: { file: config, origin: "-config flag" }, log }),
+    );
+    const text = await runHook({ args: ["-config", config, "explain", "--bundle", b], env: s.env });
+    assert.equal(text.code, 0);
+    const lines = text.stdout.split("\n");
+    const at = lines.indexOf(row("cli version", "unknown  (from --version)"));
+    assert.ok(at > 0, text.stdout);
+    assert.equal(lines[at + 1], row("log", log));
+    assert.ok(lines[at + 2]?.startsWith(row("argv", "")), text.stdout);
+    assert.throws(() => Deno.statSync(dir), Deno.errors.NotFound);
+  } finally {
+    removeIfThere(log);
+    removeIfThere(dir);
+    s.done();
+  }
+});
+
 Deno.test("explain --bundle of a missing directory: the error in the report, exit 1", async () => {
   const s = setup();
   try {
@@ -596,6 +678,7 @@ Deno.test("explain --bundle of a missing directory: the error in the report, exi
       mig: null,
       imex: null,
       cli: null,
+      log: null,
       argv: null,
       notes: [],
       warnings: [],
@@ -647,7 +730,8 @@ Deno.test("explain with a configured CLI path that cannot run: prestart's error,
     });
     assert.equal(r.code, 1);
     const report = JSON.parse(r.stdout);
-    assert.equal(`${P}${report.error}\n`, run.stderr);
+    // prestart fails after the running line, when it tries to become the CLI.
+    assert.equal(run.stderr, running(b, "0", "cuda>=12.2") + `${P}${report.error}\n`);
     assert.equal(
       report.error,
       `Cannot run nvidia-container-cli "${missing}": no such file or directory`,
@@ -739,6 +823,7 @@ function checkLines(set: Record<string, string>): string[] {
     ["nvidia-container-runtime.modes.legacy.cuda-compat-mode", '"ldconfig"'],
     ["nvidia-container-runtime-hook.skip-mode-detection", "false"],
     ["nvidia-container-runtime-hook.cli-version", "(unset)"],
+    ["nvidia-container-runtime-hook.log-file", "(unset)"],
     ["features.ignore-imex-channel-requests", "false"],
     ["features.disable-imex-channel-creation", "false"],
     ["features.allow-cuda-compat-libs-from-container", "false"],
@@ -804,7 +889,7 @@ Deno.test("check-config --json: the report as stable JSON", async () => {
       'line 2: unknown key "nvidia-container-cli.no-cgroup"; did you mean' +
       ' "nvidia-container-cli.no-cgroups"?',
     ]);
-    assert.equal(report.settings.length, 24);
+    assert.equal(report.settings.length, 25);
     assert.deepEqual(
       report.settings.find((x: { key: string }) => x.key === "nvidia-container-cli.user"),
       { isDefault: false, key: "nvidia-container-cli.user", value: null },
@@ -948,6 +1033,10 @@ Deno.test("check-config of a bad file: the error with its line, exit 1", async (
       "mode.toml",
       'nvidia-container-runtime.modes.legacy.cuda-compat-mode = "x"\n',
     );
+    const log = s.file(
+      "log.toml",
+      '[nvidia-container-runtime-hook]\nlog-file = "/var/log/../etc/hook.log"\n',
+    );
     const table: [string, string, string | RegExp][] = [
       ["a missing file", missing, `Cannot read config file ${missing}: no such file or directory`],
       ["a directory", s.tmp, `Cannot read config file ${s.tmp}: is a directory`],
@@ -978,6 +1067,13 @@ Deno.test("check-config of a bad file: the error with its line, exit 1", async (
         mode,
         `Cannot load config file ${mode}: "nvidia-container-runtime.modes.legacy.cuda-compat-mode"` +
         ' must be one of "ldconfig", "mount", "disabled", "hook" or empty; got "x" (line 1)',
+      ],
+      [
+        "a log-file outside /var/log and /run",
+        log,
+        `Cannot load config file ${log}: "nvidia-container-runtime-hook.log-file" must be an` +
+        " absolute path of a file under /var/log or /run (the only places the hook may write);" +
+        ' got "/var/log/../etc/hook.log" (line 2)',
       ],
     ];
     for (const [name, file, error] of table) {
