@@ -159,6 +159,8 @@ interface CaseSpec {
 /** What a start left to assert on; the container and its files are gone by then. */
 interface Started {
   result: ProcessResult;
+  /** The container's id, which the runtime passes to the hook in the state. */
+  id: string;
   bundle: string;
   /** The hook's config file (under the test-only prefix). */
   configFile: string;
@@ -253,6 +255,7 @@ async function start(s: Suite, rt: Runtime, spec: CaseSpec): Promise<Started> {
     const list = await runProcess(rt.argv("list", "--quiet"), { timeoutMs: ADMIN_TIMEOUT_MS });
     return {
       result,
+      id,
       bundle,
       configFile,
       calls: readCalls(calls),
@@ -280,13 +283,32 @@ function withPid(argv: readonly string[]): string[] {
   });
 }
 
-/** Asserts a start that ran the probe to completion and left nothing behind. */
-function assertRan(r: Started, stdout: string): void {
+/**
+ * The line the hook prints on stderr before it becomes the CLI, for the
+ * container of `r` (the runtime passes its id and bundle in the state).
+ */
+function runningLine(r: Started, devices: string, requirements: string): string {
+  return `${HOOK_ERROR}running nvidia-container-cli for container ${r.id} (devices ${devices},` +
+    ` requirements ${requirements}); if it fails, run: nvidia-container-runtime-hook explain` +
+    ` --bundle ${r.bundle}\n`;
+}
+
+/** {@linkcode runningLine} of a start with {@link GPU_ENV}. */
+function gpuRunningLine(r: Started): string {
+  return runningLine(r, "0,1", "cuda>=12.0");
+}
+
+/**
+ * Asserts a start that ran the probe to completion and left nothing behind.
+ * `hookStderr` is what the hook printed: crun writes it to the annotation's
+ * file even on success; runc shows a hook's output only when it fails.
+ */
+function assertRan(rt: Runtime, r: Started, stdout: string, hookStderr: string): void {
   assert.deepEqual(
     { code: r.result.code, stdout: r.result.stdout, stderr: r.result.stderr },
     { code: 0, stdout, stderr: "" },
   );
-  assert.equal(r.hookStderr, "");
+  assert.equal(r.hookStderr, rt.name === "crun" ? hookStderr : "");
   assertNothingLeft(r);
 }
 
@@ -379,13 +401,18 @@ const GPU_PROBE = configuredProbe("0,1", ["compute", "utility"], ["cuda>=12.0"])
 
 e2e("a GPU container sees exactly its devices and capabilities", async (s, rt) => {
   const r = await start(s, rt, { env: GPU_ENV });
-  assertRan(r, GPU_PROBE);
+  assertRan(rt, r, GPU_PROBE, gpuRunningLine(r));
   assert.deepEqual(r.calls.map(withPid), [gpuCall(s, r)]);
 });
 
 e2e("a legacy CUDA image gets all devices", async (s, rt) => {
   const r = await start(s, rt, { env: ["CUDA_VERSION=10.2.89"] });
-  assertRan(r, configuredProbe("all", ALL_CAPABILITIES, ["cuda>=10.2"]));
+  assertRan(
+    rt,
+    r,
+    configuredProbe("all", ALL_CAPABILITIES, ["cuda>=10.2"]),
+    runningLine(r, "all", "cuda>=10.2"),
+  );
   assert.deepEqual(r.calls.map(withPid), [[
     s.cli,
     "--load-kmods",
@@ -401,7 +428,7 @@ e2e("a legacy CUDA image gets all devices", async (s, rt) => {
 e2e("a container without NVIDIA variables starts untouched", async (s, rt) => {
   // An empty CUDA_VERSION does not make a legacy image.
   const r = await start(s, rt, { env: ["HOSTNAME=plain", "CUDA_VERSION="] });
-  assertRan(r, UNTOUCHED_PROBE);
+  assertRan(rt, r, UNTOUCHED_PROBE, "");
   assert.deepEqual(r.calls, []);
 });
 
@@ -409,18 +436,20 @@ e2e("NVIDIA_VISIBLE_DEVICES=void starts the container untouched", async (s, rt) 
   const r = await start(s, rt, {
     env: ["NVIDIA_VISIBLE_DEVICES=void", "NVIDIA_DRIVER_CAPABILITIES=compute,utility"],
   });
-  assertRan(r, UNTOUCHED_PROBE);
+  assertRan(rt, r, UNTOUCHED_PROBE, "");
   assert.deepEqual(r.calls, []);
 });
 
 e2e("a failing nvidia-container-cli stops the start with the CLI's stderr", async (s, rt) => {
   const r = await start(s, rt, { env: GPU_ENV, cliFail: "nvml error: driver not loaded" });
+  // The hook's line, then the CLI's own (the hook had become the CLI).
   assertRefused(
     s,
     rt,
     r,
     1,
-    "nvidia-container-cli: initialization error: nvml error: driver not loaded\n",
+    gpuRunningLine(r) +
+      "nvidia-container-cli: initialization error: nvml error: driver not loaded\n",
   );
   assert.deepEqual(r.calls.map(withPid), [gpuCall(s, r)]);
 });
@@ -452,8 +481,9 @@ e2e(
       rt,
       r,
       1,
-      `${HOOK_ERROR}Unknown driver capability "warp" in NVIDIA_DRIVER_CAPABILITIES; expected "all" ` +
-        "or a comma-separated list of compute, compat32, graphics, utility, video, display, ngx\n",
+      `${HOOK_ERROR}container ${r.id}: Unknown driver capability "warp" in` +
+        ' NVIDIA_DRIVER_CAPABILITIES; expected "all" or a comma-separated list of compute,' +
+        " compat32, graphics, utility, video, display, ngx\n",
     );
     assert.deepEqual(r.calls, []);
   },
@@ -461,7 +491,7 @@ e2e(
 
 e2e("a relative root.path is resolved against the bundle", async (s, rt) => {
   const r = await start(s, rt, { env: GPU_ENV, relativeRoot: true });
-  assertRan(r, GPU_PROBE);
+  assertRan(rt, r, GPU_PROBE, gpuRunningLine(r));
   assert.deepEqual(r.calls.map(withPid), [gpuCall(s, r)]);
 });
 
@@ -472,15 +502,15 @@ e2e("NVIDIA_MIG_CONFIG_DEVICES from an unprivileged container is refused", async
     rt,
     r,
     1,
-    `${HOOK_ERROR}Cannot set NVIDIA_MIG_CONFIG_DEVICES in an unprivileged container ` +
-      "(CAP_SYS_ADMIN is not in its bounding set)\n",
+    `${HOOK_ERROR}container ${r.id}: Cannot set NVIDIA_MIG_CONFIG_DEVICES in an unprivileged` +
+      " container (CAP_SYS_ADMIN is not in its bounding set)\n",
   );
   assert.deepEqual(r.calls, []);
 });
 
 e2e("a createRuntime hook configures the container as a prestart hook does", async (s, rt) => {
   const r = await start(s, rt, { env: GPU_ENV, stage: "createRuntime" });
-  assertRan(r, GPU_PROBE);
+  assertRan(rt, r, GPU_PROBE, gpuRunningLine(r));
   assert.deepEqual(r.calls.map(withPid), [gpuCall(s, r)]);
 });
 
@@ -488,7 +518,7 @@ e2e(
   "the hook becomes the CLI: its parent is the runtime, no Deno process between",
   async (s, rt) => {
     const r = await start(s, rt, { env: GPU_ENV });
-    assertRan(r, GPU_PROBE);
+    assertRan(rt, r, GPU_PROBE, gpuRunningLine(r));
     assert.equal(r.procs.length, 1);
     const [pid, ppid, parent] = (r.procs[0] as string).trim().split(" ");
     assert.match(pid ?? "", /^[1-9][0-9]*$/);
@@ -516,3 +546,53 @@ e2e("a hook timeout kills a hanging CLI: the runtime returns within 3 s", async 
   assert.equal(alive, false, `the CLI (pid ${pid}) is still running`);
   assertNothingLeft(r);
 });
+
+e2e(
+  "the decision log names the runtime's container, its bundle and the pid it passed",
+  async (s, rt) => {
+    // The hook may write only under /var/log and /run.
+    const logDir = Deno.makeTempDirSync({ dir: "/run", prefix: "hook-e2e-log-" });
+    const log = `${logDir}/decisions.log`;
+    const config = (calls: string) =>
+      [
+        "[nvidia-container-cli]",
+        `path = ${JSON.stringify(s.cli)}`,
+        `environment = ${JSON.stringify([`E2E_CLI_CALLS=${calls}`])}`,
+        "[nvidia-container-runtime-hook]",
+        `log-file = ${JSON.stringify(log)}`,
+        "",
+      ].join("\n");
+    try {
+      // start() writes the calls under the case's directory; the config names
+      // it before the id is known, so the stand-in records into the log dir.
+      Deno.mkdirSync(`${logDir}/calls`);
+      const r = await start(s, rt, { env: GPU_ENV, configToml: config(`${logDir}/calls`) });
+      assertRan(rt, r, GPU_PROBE, gpuRunningLine(r));
+      const calls = readCalls(`${logDir}/calls`);
+      assert.equal(calls.length, 1);
+      const lines = Deno.readTextFileSync(log).split("\n");
+      assert.equal(lines.pop(), "");
+      assert.equal(lines.length, 1);
+      const { time, hook_ms, pid, ...rest } = JSON.parse(lines[0] as string);
+      assert.match(String(time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      assert.ok(typeof hook_ms === "number" && hook_ms > 0, `hook_ms ${hook_ms}`);
+      // The pid the runtime put in the state is the one the CLI got.
+      assert.deepEqual(calls[0]?.filter((a) => a.startsWith("--pid=")), [`--pid=${pid}`]);
+      assert.deepEqual(rest, {
+        schema: 1,
+        container: r.id,
+        bundle: r.bundle,
+        gpu: true,
+        reason: "NVIDIA_VISIBLE_DEVICES",
+        devices: "0,1",
+        capabilities: ["compute", "utility"],
+        requirements: ["cuda>=12.0"],
+        argv: calls[0],
+        outcome: "cli",
+        error: null,
+      });
+    } finally {
+      Deno.removeSync(logDir, { recursive: true });
+    }
+  },
+);
