@@ -16,9 +16,11 @@
  * `node_modules` or `_npx` segment), it is hard-linked (or copied) into the
  * lib directory, so that the hook keeps working after the cache is cleaned.
  *
- * Every file is written under a temporary name and renamed into place, so a
- * container starting during an upgrade runs the old hook or the new one,
- * never half of one. The installed launcher is run with `-version` at the end.
+ * Every file is staged in the lib directory, the staged bundle is run with
+ * `-version` the way the launcher runs it, and only then is each file renamed
+ * into place: a container starting during an upgrade runs the old hook or
+ * the new one, never half of one, and a bundle that does not run replaces
+ * nothing.
  *
  * Run: deno task install [--prefix DIR] [--bundle FILE] [--deno PATH]
  *
@@ -179,73 +181,100 @@ async function buildInfo(): Promise<string> {
   return JSON.stringify(commit === undefined ? {} : { commit }) + "\n";
 }
 
-/** Writes `path` through a temporary file in its directory and a rename. */
-function writeAtomic(path: string, data: Uint8Array | string, mode: number): void {
-  const tmp = `${path}.install-${Deno.pid}`;
-  if (typeof data === "string") Deno.writeTextFileSync(tmp, data, { mode });
-  else Deno.writeFileSync(tmp, data, { mode });
-  Deno.chmodSync(tmp, mode);
-  Deno.renameSync(tmp, path);
-}
-
 /** Puts the Deno binary at `target`: a hard link when possible, else a copy. */
 function placeDeno(source: string, target: string): void {
-  const tmp = `${target}.install-${Deno.pid}`;
   try {
-    Deno.linkSync(source, tmp);
+    Deno.linkSync(source, target);
   } catch {
-    Deno.copyFileSync(source, tmp);
-    Deno.chmodSync(tmp, 0o755);
+    Deno.copyFileSync(source, target);
+    Deno.chmodSync(target, 0o755);
   }
-  Deno.renameSync(tmp, target);
 }
 
-/** Installs per `options`; returns the layout and the Deno binary the launcher runs. */
+/** The first line of `-version` from `bundle` run as the launcher runs it; throws otherwise. */
+async function checkVersion(deno: string, bundle: string, denoDir: string): Promise<string> {
+  const out = await new Deno.Command(deno, {
+    args: ["run", ...OFFLINE_FLAGS, ...HOOK_PERMISSIONS, bundle, "-version"],
+    clearEnv: true,
+    env: { DENO_DIR: denoDir, ...LAUNCHER_ENV },
+    stdin: "null",
+  }).output();
+  const dec = new TextDecoder();
+  const first = dec.decode(out.stdout).split("\n")[0] ?? "";
+  if (!out.success || !first.startsWith("NVIDIA Container Runtime Hook version ")) {
+    throw new Error(
+      `the bundle does not run: -version exited ${out.code} with ` +
+        `${JSON.stringify(first)} ${
+          JSON.stringify(dec.decode(out.stderr).trim())
+        }; nothing installed`,
+    );
+  }
+  return first;
+}
+
+/**
+ * Installs per `options`: builds (or takes) the bundle, stages it with its
+ * build_info.json (and the Deno binary, when copied) in the lib directory,
+ * checks that the staged bundle runs (`-version`), then renames everything
+ * into place and writes the launcher and the second name. A bundle that
+ * does not run replaces nothing.
+ */
 export async function install(
   options: InstallOptions,
-): Promise<{ layout: InstallLayout; deno: string }> {
+): Promise<{ layout: InstallLayout; deno: string; version: string }> {
   const layout = installLayout(options.prefix);
   const binDir = layout.launcher.slice(0, layout.launcher.lastIndexOf("/"));
   Deno.mkdirSync(layout.libDir, { recursive: true });
   Deno.mkdirSync(layout.denoDir, { recursive: true });
   Deno.mkdirSync(binDir, { recursive: true });
-
-  let bundle: Uint8Array;
-  let info: string;
-  if (options.bundle !== undefined) {
-    bundle = Deno.readFileSync(options.bundle);
-    const beside = `${options.bundle.slice(0, options.bundle.lastIndexOf("/"))}/build_info.json`;
-    try {
-      info = Deno.readTextFileSync(beside);
-    } catch {
-      info = "{}\n";
-    }
-  } else {
-    const tmp = Deno.makeTempDirSync({ prefix: "hook-install-" });
-    try {
+  const stage = `${layout.libDir}/.install-${Deno.pid}`;
+  Deno.mkdirSync(stage);
+  try {
+    const staged = { bundle: `${stage}/${HOOK_NAME}.js`, buildInfo: `${stage}/build_info.json` };
+    if (options.bundle !== undefined) {
+      Deno.copyFileSync(options.bundle, staged.bundle);
+      const beside = `${options.bundle.slice(0, options.bundle.lastIndexOf("/"))}/build_info.json`;
+      let info = "{}\n";
+      try {
+        info = Deno.readTextFileSync(beside);
+      } catch {
+        // No build_info.json: -version prints no commit.
+      }
+      Deno.writeTextFileSync(staged.buildInfo, info);
+    } else {
       const config = JSON.parse(Deno.readTextFileSync(`${repo}/deno.json`));
-      await run(Deno.execPath(), bundleArgv(config.tasks, `${tmp}/${HOOK_NAME}.js`), repo);
-      bundle = Deno.readFileSync(`${tmp}/${HOOK_NAME}.js`);
-    } finally {
-      Deno.removeSync(tmp, { recursive: true });
+      await run(Deno.execPath(), bundleArgv(config.tasks, staged.bundle), repo);
+      Deno.writeTextFileSync(staged.buildInfo, await buildInfo());
     }
-    info = await buildInfo();
-  }
+    Deno.chmodSync(staged.bundle, 0o644);
+    Deno.chmodSync(staged.buildInfo, 0o644);
 
-  let deno = options.deno ?? Deno.realPathSync(Deno.execPath());
-  if (options.deno === undefined && inNpmCache(deno)) {
-    placeDeno(deno, `${layout.libDir}/deno`);
-    deno = `${layout.libDir}/deno`;
-  }
-  if (!Deno.statSync(deno).isFile) throw new Error(`${deno} is not a file`);
+    let deno = options.deno ?? Deno.realPathSync(Deno.execPath());
+    let stagedDeno: string | undefined;
+    if (options.deno === undefined && inNpmCache(deno)) {
+      stagedDeno = `${stage}/deno`;
+      placeDeno(deno, stagedDeno);
+    }
+    if (!Deno.statSync(stagedDeno ?? deno).isFile) throw new Error(`${deno} is not a file`);
+    const version = await checkVersion(stagedDeno ?? deno, staged.bundle, layout.denoDir);
 
-  writeAtomic(layout.bundle, bundle, 0o644);
-  writeAtomic(layout.buildInfo, info, 0o644);
-  writeAtomic(layout.launcher, launcherText(deno, layout), 0o755);
-  const link = `${layout.toolkit}.install-${Deno.pid}`;
-  Deno.symlinkSync(HOOK_NAME, link);
-  Deno.renameSync(link, layout.toolkit);
-  return { layout, deno };
+    if (stagedDeno !== undefined) {
+      deno = `${layout.libDir}/deno`;
+      Deno.renameSync(stagedDeno, deno);
+    }
+    Deno.renameSync(staged.buildInfo, layout.buildInfo);
+    Deno.renameSync(staged.bundle, layout.bundle);
+    const launcher = `${stage}/launcher`;
+    Deno.writeTextFileSync(launcher, launcherText(deno, layout), { mode: 0o755 });
+    Deno.chmodSync(launcher, 0o755);
+    Deno.renameSync(launcher, layout.launcher);
+    const link = `${layout.toolkit}.install-${Deno.pid}`;
+    Deno.symlinkSync(HOOK_NAME, link);
+    Deno.renameSync(link, layout.toolkit);
+    return { layout, deno, version };
+  } finally {
+    Deno.removeSync(stage, { recursive: true });
+  }
 }
 
 if (import.meta.main) {
@@ -259,20 +288,7 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   try {
-    const { layout, deno } = await install(options);
-    const check = await new Deno.Command(layout.launcher, {
-      args: ["-version"],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const version = new TextDecoder().decode(check.stdout).split("\n")[0] ?? "";
-    if (!check.success || !version.startsWith("NVIDIA Container Runtime Hook version ")) {
-      throw new Error(
-        `the installed ${layout.launcher} -version failed (${check.code}): ` +
-          new TextDecoder().decode(check.stderr).trim(),
-      );
-    }
+    const { layout, deno, version } = await install(options);
     const lines = [
       `installed ${layout.launcher} (${version})`,
       `  bundle ${layout.bundle}`,
