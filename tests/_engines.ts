@@ -468,11 +468,14 @@ export interface Podman {
 }
 
 /**
- * Sets up Podman in `dir`: storage (`overlay`) in `dir/root` and
- * `dir/runroot`, libpod's temp dir, network config dir, an empty
+ * Sets up Podman in `dir`: storage (`overlay`) in `dir/root` and `dir/rr`
+ * (the runroot, at most 50 characters long), libpod's temp dir, network config dir, an empty
  * containers.conf and registries.conf, a policy.json that accepts anything
  * (in `HOME/.config/containers`, where containers/image looks first), and
  * `hooksDir` as the only hooks dir. Nothing is written outside `dir`.
+ *
+ * Setting up the same `dir` again with another `hooksDir` shares storage,
+ * images and containers.
  *
  * On hybrid cgroups crun runs through `dir/crun-unshared/crun` (named crun,
  * so that Podman treats it as crun): in `unshare --mount --propagation
@@ -485,7 +488,11 @@ export function setUpPodman(
   hybrid: boolean,
 ): Podman {
   const root = `${dir}/root`;
-  const runroot = `${dir}/runroot`;
+  // Podman refuses a runroot longer than 50 characters (conmon's socket paths).
+  const runroot = `${dir}/rr`;
+  if (runroot.length > 50) {
+    throw new Error(`Podman's runroot ${runroot} is longer than 50 characters; use a shorter dir`);
+  }
   const home = `${dir}/home`;
   for (const d of [root, runroot, `${dir}/tmp`, `${dir}/net`, `${home}/.config/containers`]) {
     Deno.mkdirSync(d, { recursive: true });
@@ -504,7 +511,7 @@ export function setUpPodman(
   let crun = tools.crun;
   if (hybrid) {
     crun = `${dir}/crun-unshared/crun`;
-    Deno.mkdirSync(`${dir}/crun-unshared`);
+    Deno.mkdirSync(`${dir}/crun-unshared`, { recursive: true });
     Deno.writeTextFileSync(
       crun,
       [

@@ -29,7 +29,7 @@
  */
 
 import assert from "node:assert/strict";
-import { hybridCgroups, type ProcessResult } from "./_e2e.ts";
+import { hybridCgroups, type ProcessResult, runProcess } from "./_e2e.ts";
 import {
   ADMIN_TIMEOUT_MS,
   dockerBundle,
@@ -92,16 +92,25 @@ async function setUp(): Promise<Suite> {
     throw new Error(`CI=true: the engine suite must run, but ${found.missing}`);
   }
   const tools = found.tools;
-  const dir = await Deno.makeTempDir({ prefix: "hook-engines-" });
+  const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "hook-engines-" });
   globalThis.addEventListener("unload", () => {
-    // Best effort at exit, and only when nothing is mounted there (the last
-    // test of each engine unmounts and removes its own directory).
+    // Best effort at exit after a failure (the last tests stop dockerd and
+    // remove the directory): stop dockerd, and remove the directory only
+    // when nothing is mounted under it.
     if (docker !== undefined) {
       try {
         Deno.kill(docker.pid, "SIGTERM");
       } catch {
         // Already stopped.
       }
+    }
+    try {
+      const table = new Deno.Command("cat", { args: ["/proc/self/mountinfo"] }).outputSync();
+      const text = new TextDecoder().decode(table.stdout);
+      const mounted = text.includes(` ${dir}/`) || text.includes(` ${dir} `);
+      if (table.success && !mounted) Deno.removeSync(dir, { recursive: true });
+    } catch {
+      // Gone already, or cannot tell: leave it.
     }
   });
   Deno.mkdirSync(`${dir}/bin`);
@@ -274,7 +283,10 @@ function dockerCase(name: string, body: (x: DockerSuite) => Promise<void>): void
 interface Inspected {
   id: string;
   output: string;
-  spec: { hooks?: { prestart?: { path: string; args: string[]; env?: string[] }[] } };
+  spec: {
+    process: { env: string[] };
+    hooks?: { prestart?: { path: string; args: string[]; env?: string[] }[] };
+  };
 }
 
 /**
@@ -399,10 +411,13 @@ dockerCase("--gpus 2: Moby turns the count into devices 0,1", async (x) => {
 dockerCase(
   "a CUDA-like image (NVIDIA_VISIBLE_DEVICES=all) with --gpus '\"device=2\"': the appended value wins",
   async (x) => {
-    const r = await dockerRun(x.d, "--gpus", '"device=2"', CUDA_IMAGE, "sh", "-c", PROBE);
-    assertConfigured(
-      r,
-      x.rootfs,
+    const r = await dockerInspect(x, "--gpus", '"device=2"', CUDA_IMAGE);
+    assert.deepEqual(
+      r.spec.process.env.filter((e) => e.startsWith("NVIDIA_VISIBLE_DEVICES=")),
+      ["NVIDIA_VISIBLE_DEVICES=all", "NVIDIA_VISIBLE_DEVICES=2"],
+    );
+    assert.deepEqual(
+      cliArgv(r.output, x.rootfs),
       cliCall(x.s, "--device=2", "--compute", "--utility", "--require=cuda>=12.2"),
     );
   },
@@ -485,7 +500,15 @@ Deno.test({
   name: "docker: no container, mount or daemon is left behind",
   ignore: skipReason !== undefined,
   fn: async () => {
-    const x = await (dockerSuite ??= setUpDocker());
+    let x: DockerSuite;
+    try {
+      x = await (dockerSuite ??= setUpDocker());
+    } catch (e) {
+      // The setup failed after starting dockerd: stop it all the same.
+      if (docker !== undefined) await stopDockerd(docker);
+      docker = undefined;
+      throw e;
+    }
     const ps = await x.d.docker(["ps", "--all", "--quiet"], ADMIN_TIMEOUT_MS);
     const stopped = await stopDockerd(x.d);
     docker = undefined;
@@ -538,22 +561,16 @@ async function setUpPodman_(): Promise<PodmanSuite> {
     hookConfigToml(s.cli, ["accept-nvidia-visible-devices-as-volume-mounts = true"]),
   );
   // Wired as the docs say: the installed hook prints its own hooks.d entry.
-  const printed = await new Deno.Command(layout.launcher, {
-    args: [
-      "print-oci-hook",
-      "--path",
-      layout.launcher,
-      "--env",
-      `NVIDIA_CTK_CONFIG_FILE_PATH=${hookConfig}`,
-    ],
-    clearEnv: true,
-    env: { PATH: SYSTEM_PATH },
-    stdin: "null",
-  }).output();
-  const text = new TextDecoder().decode(printed.stdout);
-  if (!printed.success) {
-    throw new Error(`print-oci-hook failed: ${new TextDecoder().decode(printed.stderr)}`);
-  }
+  const printed = await runProcess([
+    layout.launcher,
+    "print-oci-hook",
+    "--path",
+    layout.launcher,
+    "--env",
+    `NVIDIA_CTK_CONFIG_FILE_PATH=${hookConfig}`,
+  ], { timeoutMs: ADMIN_TIMEOUT_MS, env: { PATH: SYSTEM_PATH } });
+  const text = printed.stdout;
+  if (printed.code !== 0) throw new Error(`print-oci-hook failed: ${printed.stderr}`);
   Deno.writeTextFileSync(`${dir}/hooks.d/${HOOK_NAME}.json`, text);
   const p = setUpPodman(s.tools, dir, `${dir}/hooks.d`, await hybridCgroups());
   const imported = await p.podman("runc", ["import", s.imageTar, PODMAN_IMAGE], ADMIN_TIMEOUT_MS);

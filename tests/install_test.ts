@@ -33,6 +33,7 @@ async function runInstall(args: string[]) {
     clearEnv: true,
     env: { PATH: HOST_PATH, ...launcherEnv() },
     stdin: "null",
+    signal: AbortSignal.timeout(120_000),
   }).output();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
@@ -50,6 +51,7 @@ async function runLauncher(
     env,
     clearEnv: true,
     ...(cwd === undefined ? {} : { cwd }),
+    signal: AbortSignal.timeout(30_000),
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
@@ -87,7 +89,11 @@ function shellWords(line: string): string[] {
 
 function gitHead(): string | undefined {
   try {
-    const out = new Deno.Command("git", { args: ["rev-parse", "HEAD"], cwd: repoDir() })
+    const out = new Deno.Command("git", {
+      args: ["rev-parse", "HEAD"],
+      cwd: repoDir(),
+      stderr: "null",
+    })
       .outputSync();
     const id = dec.decode(out.stdout).trim();
     return out.success && /^[0-9a-f]{40}$/.test(id) ? id : undefined;
@@ -189,7 +195,11 @@ Deno.test("install: each flag of the launcher is a flag of this deno run", async
   // `deno run --help` lists run's flags; `deno --help` the global ones (--quiet).
   let help = "";
   for (const args of [["run", "--help"], ["--help"]]) {
-    const out = await new Deno.Command(Deno.execPath(), { args, env: { NO_COLOR: "1" } }).output();
+    const out = await new Deno.Command(Deno.execPath(), {
+      args,
+      env: { NO_COLOR: "1" },
+      signal: AbortSignal.timeout(30_000),
+    }).output();
     help += dec.decode(out.stdout);
   }
   for (const flag of [...OFFLINE_FLAGS, ...HOOK_PERMISSIONS]) {
