@@ -571,7 +571,7 @@ async function setUpPodman_(): Promise<PodmanSuite> {
   ], { timeoutMs: ADMIN_TIMEOUT_MS, env: { PATH: SYSTEM_PATH } });
   const text = printed.stdout;
   if (printed.code !== 0) throw new Error(`print-oci-hook failed: ${printed.stderr}`);
-  Deno.writeTextFileSync(`${dir}/hooks.d/${HOOK_NAME}.json`, text);
+  Deno.writeTextFileSync(`${dir}/hooks.d/oci-nvidia-hook.json`, text);
   const p = setUpPodman(s.tools, dir, `${dir}/hooks.d`, await hybridCgroups());
   const imported = await p.podman("runc", ["import", s.imageTar, PODMAN_IMAGE], ADMIN_TIMEOUT_MS);
   if (imported.code !== 0) throw new Error(`podman import failed: ${imported.stderr}`);
