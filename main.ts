@@ -653,7 +653,7 @@ async function operator(
     }
     case "print-oci-hook": {
       const { ociHook } = await import("./lib/oci_hook.ts");
-      writeAll(Deno.stdout, stableJson(ociHook(options.path)));
+      writeAll(Deno.stdout, stableJson(ociHook(options.path, options.env)));
       return 0;
     }
   }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type FlagKind, parseFlags } from "./_flags.ts";
+import { type FlagKind, type ParsedFlags, parseFlags } from "./_flags.ts";
 import { quote, UsageError } from "./errors.ts";
 import type { OperatorCommand } from "./parse_args.ts";
 
@@ -22,13 +22,56 @@ export type CommandOptions =
     configPath: string | undefined;
   }
   | { command: "check-config"; file: string | undefined; json: boolean }
-  | { command: "print-oci-hook"; path: string | undefined };
+  | {
+    command: "print-oci-hook";
+    path: string | undefined;
+    /** Each `--env KEY=VALUE`, in order (validated by `ociHook`). */
+    env: string[];
+  };
 
 const FLAGS: Record<OperatorCommand, ReadonlyMap<string, FlagKind>> = {
   "explain": new Map([["bundle", "string"], ["json", "bool"], ["config", "string"]]),
   "check-config": new Map([["json", "bool"]]),
-  "print-oci-hook": new Map([["path", "string"]]),
+  "print-oci-hook": new Map([["path", "string"], ["env", "string"]]),
 };
+
+/** The string flags of a command that may be given more than once, each value kept. */
+const REPEATABLE: Partial<Record<OperatorCommand, string>> = { "print-oci-hook": "env" };
+
+/**
+ * `parseFlags`, one flag (with its value word) at a time and in order, so
+ * that every value of the `repeatable` flag is kept, while errors, `-h` and
+ * the end of the flags are exactly those of `parseFlags`.
+ */
+function parseRepeating(
+  args: readonly string[],
+  flags: ReadonlyMap<string, FlagKind>,
+  repeatable: string,
+): ParsedFlags & { repeated: string[] } {
+  const bools = new Map<string, boolean>();
+  const strings = new Map<string, string>();
+  const repeated: string[] = [];
+  let i = 0;
+  while (i < args.length) {
+    const word = args[i] as string;
+    if (word.length < 2 || word[0] !== "-") break;
+    if (word === "--") {
+      i++;
+      break;
+    }
+    const name = word.slice(word[1] === "-" ? 2 : 1);
+    const takesWord = !name.includes("=") && flags.get(name) === "string";
+    const one = parseFlags(args.slice(i, i + (takesWord ? 2 : 1)), flags);
+    if (one.help) return { help: true, bools, strings, rest: [], repeated };
+    i += takesWord ? 2 : 1;
+    for (const [k, v] of one.bools) bools.set(k, v);
+    for (const [k, v] of one.strings) {
+      if (k === repeatable) repeated.push(v);
+      else strings.set(k, v);
+    }
+  }
+  return { help: false, bools, strings, rest: args.slice(i), repeated };
+}
 
 function noMore(command: string, rest: readonly string[]): void {
   if (rest.length > 0) {
@@ -37,7 +80,8 @@ function noMore(command: string, rest: readonly string[]): void {
 }
 
 /**
- * Parses the words after an operator command.
+ * Parses the words after an operator command. `print-oci-hook`'s `--env`
+ * may be repeated; every other flag's last occurrence wins.
  *
  * @throws {UsageError} on an unknown flag, a missing value or an extra word.
  *
@@ -45,13 +89,18 @@ function noMore(command: string, rest: readonly string[]): void {
  * ```ts
  * parseCommandArgs("explain", ["--bundle", "/b", "--json"]);
  * // { command: "explain", bundle: "/b", json: true, configPath: undefined }
+ * parseCommandArgs("print-oci-hook", ["--env", "A=1", "--env=B=2"]);
+ * // { command: "print-oci-hook", path: undefined, env: ["A=1", "B=2"] }
  * ```
  */
 export function parseCommandArgs(
   command: OperatorCommand,
   args: readonly string[],
 ): CommandOptions {
-  const { help, bools, strings, rest } = parseFlags(args, FLAGS[command]);
+  const repeatable = REPEATABLE[command];
+  const { help, bools, strings, rest, repeated } = repeatable === undefined
+    ? { ...parseFlags(args, FLAGS[command]), repeated: [] }
+    : parseRepeating(args, FLAGS[command], repeatable);
   if (help) return { command: "help" };
   switch (command) {
     case "explain":
@@ -67,6 +116,6 @@ export function parseCommandArgs(
       return { command, file: rest[0], json: bools.get("json") ?? false };
     case "print-oci-hook":
       noMore(command, rest);
-      return { command, path: strings.get("path") };
+      return { command, path: strings.get("path"), env: repeated };
   }
 }

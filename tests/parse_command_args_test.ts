@@ -60,17 +60,43 @@ Deno.test("parseCommandArgs() reads check-config's flag and optional FILE", asyn
   }
 });
 
+function ociHook(path: string | undefined, env: string[] = []): CommandOptions {
+  return { command: "print-oci-hook", path, env };
+}
+
 Deno.test("parseCommandArgs() reads print-oci-hook's --path", async (t) => {
   const table: [string[], CommandOptions][] = [
-    [[], { command: "print-oci-hook", path: undefined }],
-    [["--path", "/opt/hook"], { command: "print-oci-hook", path: "/opt/hook" }],
-    [["-path=/opt/hook"], { command: "print-oci-hook", path: "/opt/hook" }],
+    [[], ociHook(undefined)],
+    [["--path", "/opt/hook"], ociHook("/opt/hook")],
+    [["-path=/opt/hook"], ociHook("/opt/hook")],
     // Validated by ociHook(), not here.
-    [["--path", "relative"], { command: "print-oci-hook", path: "relative" }],
-    [["--path="], { command: "print-oci-hook", path: "" }],
+    [["--path", "relative"], ociHook("relative")],
+    [["--path="], ociHook("")],
+    [["--path", "/a", "--path", "/b"], ociHook("/b")],
   ];
   for (const [args, options] of table) {
     await t.step(args.join(" ") || "(none)", () => {
+      assert.deepEqual(parseCommandArgs("print-oci-hook", args), options);
+    });
+  }
+});
+
+Deno.test("parseCommandArgs() keeps every print-oci-hook --env, in order", async (t) => {
+  const table: [string[], CommandOptions][] = [
+    [["--env", "A=1"], ociHook(undefined, ["A=1"])],
+    [["-env=A=1"], ociHook(undefined, ["A=1"])],
+    [["--env=A=1", "-env", "B=2", "--env", "A=3"], ociHook(undefined, ["A=1", "B=2", "A=3"])],
+    [["--env", "A=1", "--path", "/p", "--env", "B=2"], ociHook("/p", ["A=1", "B=2"])],
+    // Validated by ociHook(), not here.
+    [["--env", "not-an-entry"], ociHook(undefined, ["not-an-entry"])],
+    [["--env="], ociHook(undefined, [""])],
+    // A value word may look like a flag: it is the value.
+    [["--env", "--path"], ociHook(undefined, ["--path"])],
+    [["--path", "--env", "--env", "-h"], ociHook("--env", ["-h"])],
+    [["--env", "A=1", "--"], ociHook(undefined, ["A=1"])],
+  ];
+  for (const [args, options] of table) {
+    await t.step(args.join(" "), () => {
       assert.deepEqual(parseCommandArgs("print-oci-hook", args), options);
     });
   }
@@ -85,6 +111,10 @@ Deno.test("parseCommandArgs() returns help for -h and -help, wherever they come"
     ["check-config", ["--json", "--h"]],
     ["print-oci-hook", ["-h"]],
     ["print-oci-hook", ["--path", "/x", "--help"]],
+    ["print-oci-hook", ["--env", "A=1", "-help"]],
+    // Go's flag package stops at -h: what follows is not looked at.
+    ["print-oci-hook", ["-h", "--env"]],
+    ["print-oci-hook", ["--help", "--nope"]],
   ];
   for (const [command, args] of table) {
     await t.step(`${command} ${args.join(" ")}`, () => {
@@ -116,6 +146,13 @@ Deno.test("parseCommandArgs() refuses unknown flags, missing values and extra wo
     ["check-config", ["a.toml", "--json"], 'Unexpected argument "--json" after check-config'],
     ["print-oci-hook", ["--json"], "Flag provided but not defined: -json"],
     ["print-oci-hook", ["--path"], "Flag needs an argument: -path"],
+    ["print-oci-hook", ["--env"], "Flag needs an argument: -env"],
+    ["print-oci-hook", ["--env", "A=1", "--env"], "Flag needs an argument: -env"],
+    ["print-oci-hook", ["---env", "A=1"], "Bad flag syntax: ---env"],
+    ["print-oci-hook", ["-=A=1"], "Bad flag syntax: -=A=1"],
+    ["print-oci-hook", ["--envs", "A=1"], "Flag provided but not defined: -envs"],
+    ["print-oci-hook", ["--env", "A=1", "B=2"], 'Unexpected argument "B=2" after print-oci-hook'],
+    ["print-oci-hook", ["--", "--env", "A=1"], 'Unexpected argument "--env" after print-oci-hook'],
     [
       "print-oci-hook",
       ["/usr/bin/hook"],
