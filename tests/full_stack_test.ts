@@ -332,8 +332,6 @@ async function setUp(): Promise<Suite> {
       // Best effort at exit; each case removes its own files.
     }
   });
-  // World-readable: the CLI's helper reads the driver root as nobody.
-  Deno.chmodSync(dir, 0o755);
   Deno.mkdirSync(`${dir}/build`);
   const build = await buildFakeDriver(buildTools, `${dir}/build`);
   const roots = { main: `${dir}/driver`, broken: `${dir}/driver-broken` };
