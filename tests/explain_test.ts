@@ -133,7 +133,7 @@ function fullFacts(): ExplainFacts {
       capabilities: PRIVILEGED,
     },
     hookConfig(),
-    { cli: { path: CLI, searched: true }, argv: FULL_ARGV },
+    { cli: { path: CLI, searched: true, version: null }, argv: FULL_ARGV },
   );
 }
 
@@ -156,7 +156,7 @@ const FULL_REPORT: ExplainReport = report({
   ],
   mig: { config: "all", monitor: "0" },
   imex: { request: ["0", "1"], source: "env" },
-  cli: { path: CLI, searched: true },
+  cli: { path: CLI, searched: true, version: null },
   argv: FULL_ARGV,
 });
 
@@ -600,7 +600,7 @@ Deno.test("formatExplain() of a legacy image from a bundle directory", () => {
       configFile: null,
       configOrigin: "built-in defaults",
       pid: null,
-      cli: { path: CLI, searched: false },
+      cli: { path: CLI, searched: false, version: null },
       argv,
     }),
   );
@@ -648,7 +648,7 @@ Deno.test("formatExplain() shows none for empty lists, then notes, warnings, err
     requirements: [],
     mig: { config: null, monitor: null },
     imex: { request: "none", source: "none" },
-    cli: { path: CLI, searched: false },
+    cli: { path: CLI, searched: false, version: null },
     argv: null,
     notes: ["n1"],
     warnings: ["w1", "w2"],
