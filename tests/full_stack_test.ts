@@ -22,6 +22,7 @@
  */
 
 import assert from "node:assert/strict";
+import { CAPABILITIES, type Capability } from "../lib/capabilities.ts";
 import {
   busyboxApplets,
   findTools,
@@ -93,17 +94,6 @@ const BROKEN_DRIVER: DriverSpec = {
   gpus: [GPU0],
   initError: 9,
 };
-
-const ALL_CAPABILITIES = [
-  "compute",
-  "compat32",
-  "graphics",
-  "utility",
-  "video",
-  "display",
-  "ngx",
-] as const;
-type Capability = typeof ALL_CAPABILITIES[number];
 
 /**
  * Which files each capability makes the CLI 1.17.0 mount, as it mounts them
@@ -241,7 +231,7 @@ function configured(
     devices.push("nvidia-modeset");
     rules.push("195:254:rw");
   }
-  const byBusId = [...gpus].sort((a, b) => procBusId(a.busId).localeCompare(procBusId(b.busId)));
+  const byBusId = [...gpus].sort((a, b) => procBusId(a.busId) < procBusId(b.busId) ? -1 : 1);
   const smi = !binaryGroups.has("utility")
     ? []
     : gpus.length === 0
@@ -574,12 +564,12 @@ fullStack("NVIDIA_VISIBLE_DEVICES selects exactly the GPUs the container sees", 
 fullStack(
   "each driver capability mounts its libraries, programs and devices",
   async (s, t) => {
-    for (const capability of [...ALL_CAPABILITIES, "all"] as const) {
+    for (const capability of [...CAPABILITIES, "all"] as const) {
       await t.step(`NVIDIA_DRIVER_CAPABILITIES=${capability}`, async () => {
         const r = await start(s, {
           env: ["NVIDIA_VISIBLE_DEVICES=1", `NVIDIA_DRIVER_CAPABILITIES=${capability}`],
         });
-        const capabilities = capability === "all" ? ALL_CAPABILITIES : [capability];
+        const capabilities = capability === "all" ? CAPABILITIES : [capability];
         assertSaw(r, configured(DRIVER, [GPU1], capabilities, s.cgroupV1));
       });
     }
@@ -654,7 +644,7 @@ fullStack(
   async (s, t) => {
     await t.step("CUDA_VERSION=12.2.2 (met)", async () => {
       const r = await start(s, { env: ["CUDA_VERSION=12.2.2"] });
-      assertSaw(r, configured(DRIVER, [GPU0, GPU1], ALL_CAPABILITIES, s.cgroupV1));
+      assertSaw(r, configured(DRIVER, [GPU0, GPU1], CAPABILITIES, s.cgroupV1));
     });
     await t.step("CUDA_VERSION=13.1.0 (not met)", async () => {
       const r = await start(s, { env: ["CUDA_VERSION=13.1.0"] });
