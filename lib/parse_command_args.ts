@@ -1,6 +1,6 @@
 /**
  * The arguments of the operator commands (`explain`, `check-config`,
- * `print-oci-hook`), with the same Go `flag` conventions as the global
+ * `print-oci-hook`, `doctor`), with the same Go `flag` conventions as the global
  * flags. Unlike `prestart`, they reject words they do not know.
  *
  * @module
@@ -22,12 +22,19 @@ export type CommandOptions =
     configPath: string | undefined;
   }
   | { command: "check-config"; file: string | undefined; json: boolean }
-  | { command: "print-oci-hook"; path: string | undefined };
+  | { command: "print-oci-hook"; path: string | undefined }
+  | {
+    command: "doctor";
+    /** `--root DIR`: read every host path under DIR (a fake host tree). */
+    root: string | undefined;
+    json: boolean;
+  };
 
 const FLAGS: Record<OperatorCommand, ReadonlyMap<string, FlagKind>> = {
   "explain": new Map([["bundle", "string"], ["json", "bool"], ["config", "string"]]),
   "check-config": new Map([["json", "bool"]]),
   "print-oci-hook": new Map([["path", "string"]]),
+  "doctor": new Map([["root", "string"], ["json", "bool"]]),
 };
 
 function noMore(command: string, rest: readonly string[]): void {
@@ -68,5 +75,11 @@ export function parseCommandArgs(
     case "print-oci-hook":
       noMore(command, rest);
       return { command, path: strings.get("path") };
+    case "doctor": {
+      noMore(command, rest);
+      const root = strings.get("root");
+      if (root === "") throw new UsageError('--root must name a directory, got ""');
+      return { command, root, json: bools.get("json") ?? false };
+    }
   }
 }

@@ -1,0 +1,233 @@
+/**
+ * `doctor`'s checks of this hook: its version, the config file `prestart`
+ * loads (judged by `check-config`'s rules), and the settings that weaken
+ * the host's security.
+ *
+ * @module
+ */
+
+import { checkConfig, type CheckReport, noConfigReport } from "../check_config.ts";
+import { resolvePath } from "../clean_path.ts";
+import { ldconfigWarning } from "../config_keys.ts";
+import { type ConfigCandidate, defaultHookConfig, type HookConfig } from "../hook_config.ts";
+import { normalizeLdconfig } from "../normalize_ldconfig.ts";
+import { parseConfig } from "../parse_config.ts";
+import { parseToml, type TomlTable } from "../parse_toml.ts";
+import { type Check, fail, listed, ok, warn } from "./check.ts";
+import type { HostReader } from "./host.ts";
+
+/** Largest config file read, in bytes (as `prestart`). */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+/** The file fixes name when no config file exists. */
+export const DEFAULT_CONFIG_FILE = "/etc/nvidia-container-runtime/config.toml";
+
+/** What `doctor` knows about the hook and its config. */
+export interface HookFacts {
+  /** What `-version` prints, lines joined with `, `. */
+  version: string;
+  /** The config file `prestart` loads (a host path), or `null` for none. */
+  file: string | null;
+  /** Where the file came from (`built-in path`, `-config flag`, ...). */
+  origin: string;
+  /** The files looked for, in order. */
+  searched: readonly string[];
+  /** `check-config`'s verdict on the file. */
+  report: CheckReport;
+  /** The settings (the built-in defaults when the file does not load). */
+  config: HookConfig;
+  /** The file's TOML, for keys the settings do not carry (empty on error). */
+  doc: TomlTable;
+}
+
+function isTable(v: unknown): v is TomlTable {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+/**
+ * Finds and loads the config file the way `prestart` does: the first
+ * candidate that exists (a missing required one is an error), read under
+ * the host root; relative paths are taken from `cwd`.
+ *
+ * @example
+ * ```ts
+ * loadHookFacts(host, configCandidates("", {}), "/", "NVIDIA Container Runtime Hook version 0.1.0\n").file;
+ * // "/etc/nvidia-container-runtime/config.toml" (when it exists)
+ * ```
+ */
+export function loadHookFacts(
+  host: HostReader,
+  candidates: readonly ConfigCandidate[],
+  cwd: string,
+  version: string,
+): HookFacts {
+  const base = {
+    version: version.trim().split("\n").join(", "),
+    searched: candidates.map((c) => resolvePath(cwd, c.path)),
+    config: defaultHookConfig(),
+    doc: Object.create(null) as TomlTable,
+  };
+  for (const candidate of candidates) {
+    const path = resolvePath(cwd, candidate.path);
+    const read = host.readText(path, MAX_CONFIG_BYTES);
+    if (!read.ok) {
+      if (read.error === "no such file or directory" && !candidate.required) continue;
+      const error = `Cannot read config file ${path}: ${read.error}`;
+      return {
+        ...base,
+        file: path,
+        origin: candidate.origin,
+        report: { file: path, origin: candidate.origin, settings: [], warnings: [], error },
+      };
+    }
+    const report = checkConfig(read.value, path, candidate.origin);
+    const facts = { ...base, file: path, origin: candidate.origin, report };
+    if (report.error !== null) return facts;
+    const doc = parseToml(read.value);
+    return { ...facts, config: parseConfig(read.value, path), doc };
+  }
+  return { ...base, file: null, origin: "built-in defaults", report: noConfigReport() };
+}
+
+/**
+ * A `[features]` flag: from the settings when they carry it (`camel`),
+ * else straight from the file (`key`); `false` when unset.
+ *
+ * @example
+ * ```ts
+ * featureFlag(facts, "allowCudaCompatLibsFromContainer", "allow-cuda-compat-libs-from-container"); // false
+ * ```
+ */
+export function featureFlag(facts: HookFacts, camel: string, key: string): boolean {
+  const typed = (facts.config.features as unknown as Record<string, unknown>)[camel];
+  if (typeof typed === "boolean") return typed;
+  const features = facts.doc["features"];
+  return isTable(features) && features[key] === true;
+}
+
+/**
+ * The file a fix should name: the loaded config file, or the default one.
+ *
+ * @example
+ * ```ts
+ * configFileToEdit(factsWithoutFile); // "/etc/nvidia-container-runtime/config.toml"
+ * ```
+ */
+export function configFileToEdit(facts: HookFacts): string {
+  return facts.file ?? DEFAULT_CONFIG_FILE;
+}
+
+const GATE = "accept-nvidia-visible-devices-envvar-when-unprivileged";
+
+function configCheck(facts: HookFacts): Check {
+  const { report } = facts;
+  if (report.error !== null) {
+    return fail(
+      "hook.config",
+      report.error,
+      `fix ${facts.file}; nvidia-container-runtime-hook check-config ${facts.file} shows each error`,
+    );
+  }
+  if (facts.file === null) {
+    return ok(
+      "hook.config",
+      `no config file found, built-in defaults (looked in ${listed(facts.searched)})`,
+    );
+  }
+  const ldconfig = ldconfigWarning(facts.config);
+  // The ldconfig warning is hook.ldconfig's to report.
+  const warnings = report.warnings.filter((w) => ldconfig === undefined || !w.endsWith(ldconfig));
+  const where = `${facts.file} (${facts.origin})`;
+  if (warnings.length === 0) return ok("hook.config", `${where} loads without warnings`);
+  const more = warnings.length > 1 ? ` (and ${warnings.length - 1} more)` : "";
+  return warn(
+    "hook.config",
+    `${where}: ${warnings[0]}${more}`,
+    `edit ${facts.file}; nvidia-container-runtime-hook check-config ${facts.file} lists every warning`,
+  );
+}
+
+function envvarCheck(facts: HookFacts): Check {
+  if (!facts.config.acceptEnvvarUnprivileged) {
+    return ok(
+      "hook.unprivileged-envvar",
+      `${GATE} is false: unprivileged containers cannot request GPUs by NVIDIA_VISIBLE_DEVICES`,
+    );
+  }
+  const set = facts.report.settings.find((s) => s.key === GATE);
+  const how = set === undefined || set.isDefault ? "true (the default)" : "true";
+  return warn(
+    "hook.unprivileged-envvar",
+    `${GATE} is ${how}: any unprivileged container can request every GPU with NVIDIA_VISIBLE_DEVICES=all, which CUDA base images set`,
+    `set ${GATE} = false in ${
+      configFileToEdit(facts)
+    } (GPUs then come from volume mounts with accept-nvidia-visible-devices-as-volume-mounts = true, or to privileged containers)`,
+  );
+}
+
+function compatCheck(facts: HookFacts): Check {
+  const key = "features.allow-cuda-compat-libs-from-container";
+  if (
+    !featureFlag(facts, "allowCudaCompatLibsFromContainer", "allow-cuda-compat-libs-from-container")
+  ) {
+    return ok("hook.compat-libs", `${key} is off: CUDA compat libraries come from the host only`);
+  }
+  return warn(
+    "hook.compat-libs",
+    `${key} is true: the CLI may use CUDA compat libraries from the container image in front of the host driver's`,
+    `set ${key} = false in ${configFileToEdit(facts)}`,
+  );
+}
+
+function ldconfigCheck(facts: HookFacts, host: HostReader): Check {
+  const value = facts.config.cli.ldconfig;
+  const file = configFileToEdit(facts);
+  if (value === undefined) {
+    return ok(
+      "hook.ldconfig",
+      "nvidia-container-cli.ldconfig is unset: the CLI runs its built-in host ldconfig",
+    );
+  }
+  const warning = ldconfigWarning(facts.config);
+  if (warning !== undefined) {
+    return fail(
+      "hook.ldconfig",
+      warning,
+      `set nvidia-container-cli.ldconfig = "@/sbin/ldconfig" in ${file}`,
+    );
+  }
+  const normalized = normalizeLdconfig(value, (p) => host.stat(p) !== undefined) ?? value;
+  const hostPath = normalized.slice(1);
+  if (!host.isExecutable(hostPath)) {
+    return fail(
+      "hook.ldconfig",
+      `nvidia-container-cli.ldconfig ${
+        JSON.stringify(value)
+      }: ${hostPath} is not an executable file on the host`,
+      `set nvidia-container-cli.ldconfig to "@" and the host's ldconfig (e.g. "@/sbin/ldconfig") in ${file}`,
+    );
+  }
+  return ok(
+    "hook.ldconfig",
+    `nvidia-container-cli.ldconfig ${JSON.stringify(value)} runs the host's ${hostPath}`,
+  );
+}
+
+/**
+ * The checks of the hook, in report order: `hook.version`, `hook.config`,
+ * `hook.unprivileged-envvar`, `hook.compat-libs`, `hook.ldconfig`.
+ *
+ * @example
+ * ```ts
+ * hookChecks(facts, host)[0]?.id; // "hook.version"
+ * ```
+ */
+export function hookChecks(facts: HookFacts, host: HostReader): Check[] {
+  return [
+    ok("hook.version", facts.version),
+    configCheck(facts),
+    envvarCheck(facts),
+    compatCheck(facts),
+    ldconfigCheck(facts, host),
+  ];
+}
