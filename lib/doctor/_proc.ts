@@ -38,7 +38,7 @@ export function findProcesses(
   if (entries === undefined) return { ok: false, error: "Cannot list /proc" };
   const pids = entries.filter((n) => /^[1-9][0-9]{0,9}$/.test(n)).slice(0, MAX_PIDS)
     .map(Number).sort((a, b) => a - b);
-  const comms = host.readMany(pids.map((p) => `/proc/${p}/comm`), 256);
+  const comms = host.readEach("/proc", pids.map(String), "comm", 256);
   const found: ProcessInfo[] = [];
   pids.forEach((pid, i) => {
     const comm = comms[i]?.replace(/\n$/, "");

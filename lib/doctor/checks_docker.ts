@@ -213,7 +213,7 @@ function hookPathCheck(f: DockerFacts): Check {
     return warn(
       "docker.hook-path",
       `${f.dockerd.error}: cannot tell whether dockerd runs`,
-      "run doctor as root on the host",
+      "run doctor as root, with /proc mounted",
     );
   }
   if (f.dockerd.value.length === 0) {
@@ -224,7 +224,7 @@ function hookPathCheck(f: DockerFacts): Check {
       return warn(
         "docker.hook-path",
         `dockerd (pid ${d.pid}): ${d.path.error}`,
-        "run doctor as root on the host",
+        "run doctor as root, with /proc mounted",
       );
     }
     if (d.hook === undefined) {

@@ -194,13 +194,13 @@ function filesCheck(f: HooksDFacts): Check {
       } (nvidia-container-runtime-hook print-oci-hook prints a valid one)`,
     );
   }
-  const names = f.files.map((h) => h.file.slice(h.file.lastIndexOf("/") + 1));
-  return ok(
-    "hooks-d.files",
-    `${f.files.length === 1 ? "1 hook file parses" : `${f.files.length} hook files parse`}: ${
-      listed(names)
-    }`,
-  );
+  const used = f.files.filter((h) => !h.overridden).map((h) => h.file);
+  const shadowed = f.files.length - used.length;
+  const count = f.files.length === 1 ? "1 hook file parses" : `${f.files.length} hook files parse`;
+  const over = shadowed === 0
+    ? ""
+    : ` (${shadowed} overridden by a file of the same name in ${HOOKS_DIRS[1]})`;
+  return ok("hooks-d.files", `${count}${over}: ${listed(used)}`);
 }
 
 function duplicatesCheck(f: HooksDFacts): Check {

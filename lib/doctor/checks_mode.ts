@@ -51,17 +51,15 @@ export function modeCheck(facts: HookFacts, wiring: Wiring): Check {
   if (wiring.runtime.length === 0) {
     return fail(
       "mode.wiring",
-      `${shown} and only the hook is wired (${via}): every GPU container fails with ${
-        JSON.stringify(refusal)
-      }`,
+      `${shown} and only the hook is wired (${via}): every GPU container fails with '${refusal}'`,
       `set nvidia-container-runtime.mode = "auto" in ${file}, or register the NVIDIA runtime (nvidia-ctk runtime configure) and run GPU containers with --runtime=nvidia`,
     );
   }
   return warn(
     "mode.wiring",
-    `${shown}: GPU containers that reach the hook (${via}) fail with ${
-      JSON.stringify(refusal)
-    }; the NVIDIA runtime (${listed(wiring.runtime)}) serves those run with it`,
+    `${shown}: GPU containers that reach the hook (${via}) fail with '${refusal}'; the NVIDIA runtime (${
+      listed(wiring.runtime)
+    }) serves those run with it`,
     `run GPU containers with --runtime=nvidia, or set nvidia-container-runtime.mode = "auto" in ${file}`,
   );
 }

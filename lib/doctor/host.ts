@@ -143,11 +143,17 @@ export interface HostReader {
   /** The names in a directory, sorted; `undefined` when it cannot be listed. */
   readDir(path: string): string[] | undefined;
   /**
-   * Many small files at once (`/proc/PID/comm`): `undefined` for a file that
-   * cannot be read. The directory of each is resolved; the file itself must
-   * be a regular file (a link is not followed).
+   * The file `file` in each directory `dir/NAME` at once (`/proc/PID/comm`,
+   * in one shell run when refused): `undefined` for one that cannot be
+   * read. `dir` is resolved; `NAME` is not checked for links, and `file`
+   * must be a regular file (a link there is not followed).
    */
-  readMany(paths: readonly string[], cap: number): (string | undefined)[];
+  readEach(
+    dir: string,
+    names: readonly string[],
+    file: string,
+    cap: number,
+  ): (string | undefined)[];
   /** Whether `path` is a regular file with an execute bit. */
   isExecutable(path: string): boolean;
   /** Runs the program at host path `path`. */
@@ -334,20 +340,18 @@ export function hostReader(view: HostView, root: string): HostReader {
         }
       }
     },
-    readMany(paths, cap) {
-      const out: (string | undefined)[] = paths.map(() => undefined);
+    readEach(dir, names, file, cap) {
+      const out: (string | undefined)[] = names.map(() => undefined);
+      const resolved = resolve(dir, true);
+      if (!resolved.ok) return out;
+      const reals = names.map((n) =>
+        real(`${resolved.value === "/" ? "" : resolved.value}/${n}/${file}`)
+      );
       const refused: number[] = [];
-      const reals: string[] = [];
-      paths.forEach((path, i) => {
-        const slash = path.lastIndexOf("/");
-        const dir = resolve(path.slice(0, slash), true);
-        if (!dir.ok) return;
-        const file = `${dir.value === "/" ? "" : dir.value}/${path.slice(slash + 1)}`;
-        reals[i] = real(file);
+      reals.forEach((path, i) => {
         try {
-          const info = view.lstat(reals[i] as string);
-          if (fileKind(info.mode) !== "file") return;
-          const bytes = view.readFile(reals[i] as string, cap);
+          if (fileKind(view.lstat(path).mode) !== "file") return;
+          const bytes = view.readFile(path, cap);
           if (bytes !== undefined) out[i] = new TextDecoder().decode(bytes);
         } catch (e) {
           if (isRefused(e)) refused.push(i);

@@ -141,6 +141,7 @@ export function shellReadFiles(
   if (paths.length === 0) return [];
   const { code, text } = sh(run, ["read", String(cap + 1), ...paths]);
   const lines = text.split("\n");
+  if (lines.at(-1) === "") lines.pop();
   return paths.map((_, i) => {
     const line = lines[i];
     if (code !== 0 || line === undefined) return named("Error", "cannot run /bin/sh");
