@@ -76,6 +76,21 @@ Deno.test("parseCommandArgs() reads print-oci-hook's --path", async (t) => {
   }
 });
 
+Deno.test("parseCommandArgs() reads doctor's --root and --json", async (t) => {
+  const table: [string[], CommandOptions][] = [
+    [[], { command: "doctor", root: undefined, json: false }],
+    [["--json"], { command: "doctor", root: undefined, json: true }],
+    [["--root", "/srv/host"], { command: "doctor", root: "/srv/host", json: false }],
+    [["-root=rel", "-json"], { command: "doctor", root: "rel", json: true }],
+    [["--root", "/a", "--root", "/b"], { command: "doctor", root: "/b", json: false }],
+  ];
+  for (const [args, options] of table) {
+    await t.step(args.join(" ") || "(none)", () => {
+      assert.deepEqual(parseCommandArgs("doctor", args), options);
+    });
+  }
+});
+
 Deno.test("parseCommandArgs() returns help for -h and -help, wherever they come", async (t) => {
   const table: [OperatorCommand, string[]][] = [
     ["explain", ["-h"]],
@@ -85,6 +100,7 @@ Deno.test("parseCommandArgs() returns help for -h and -help, wherever they come"
     ["check-config", ["--json", "--h"]],
     ["print-oci-hook", ["-h"]],
     ["print-oci-hook", ["--path", "/x", "--help"]],
+    ["doctor", ["--root", "/x", "-h"]],
   ];
   for (const [command, args] of table) {
     await t.step(`${command} ${args.join(" ")}`, () => {
@@ -121,6 +137,10 @@ Deno.test("parseCommandArgs() refuses unknown flags, missing values and extra wo
       ["/usr/bin/hook"],
       'Unexpected argument "/usr/bin/hook" after print-oci-hook',
     ],
+    ["doctor", ["--root"], "Flag needs an argument: -root"],
+    ["doctor", ["--root="], '--root must name a directory, got ""'],
+    ["doctor", ["/srv/host"], 'Unexpected argument "/srv/host" after doctor'],
+    ["doctor", ["--config", "/x"], "Flag provided but not defined: -config"],
   ];
   for (const [command, args, message] of table) {
     await t.step(`${command} ${args.join(" ")}`, () => {

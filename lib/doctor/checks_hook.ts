@@ -198,13 +198,24 @@ function ldconfigCheck(facts: HookFacts, host: HostReader): Check {
   }
   const normalized = normalizeLdconfig(value, (p) => host.stat(p) !== undefined) ?? value;
   const hostPath = normalized.slice(1);
+  const fix =
+    `set nvidia-container-cli.ldconfig to "@" and the host's ldconfig (e.g. "@/sbin/ldconfig") in ${file}`;
+  if (!hostPath.startsWith("/")) {
+    return fail(
+      "hook.ldconfig",
+      `nvidia-container-cli.ldconfig ${
+        JSON.stringify(value)
+      } names no absolute host path after "@"`,
+      fix,
+    );
+  }
   if (!host.isExecutable(hostPath)) {
     return fail(
       "hook.ldconfig",
       `nvidia-container-cli.ldconfig ${
         JSON.stringify(value)
       }: ${hostPath} is not an executable file on the host`,
-      `set nvidia-container-cli.ldconfig to "@" and the host's ldconfig (e.g. "@/sbin/ldconfig") in ${file}`,
+      fix,
     );
   }
   return ok(

@@ -18,6 +18,7 @@ import {
   type ShellRunner,
 } from "./shell_fallback.ts";
 
+/** `lstat` as the host gives it (see `shell_fallback.ts`). */
 export type { RawStat } from "./shell_fallback.ts";
 
 /** How `doctor` runs a program: its whole environment, and limits. */
