@@ -9,6 +9,14 @@
 import { buildArgv } from "./lib/build_argv.ts";
 import { cliEnvironment } from "./lib/cli_environment.ts";
 import { cliSearchDirs } from "./lib/cli_search_dirs.ts";
+import {
+  type CliVersion,
+  compatSupport,
+  formatVersion,
+  parseCliVersion,
+  parseVersionNumber,
+} from "./lib/cli_version.ts";
+import { cudaCompatOption } from "./lib/cuda_compat.ts";
 import { decideGpu } from "./lib/decide_gpu.ts";
 import { HostError, InputError, PolicyError, UsageError } from "./lib/errors.ts";
 import {
@@ -34,6 +42,15 @@ const PROGRAM = "nvidia-container-runtime-hook";
  * config paths (for tests; unset on hosts).
  */
 export const CONFIG_PREFIX_ENV = "NVIDIA_CONTAINER_RUNTIME_HOOK_CONFIG_PREFIX";
+
+/**
+ * Where `prestart` remembers the version of the CLI it found, so that only
+ * the first GPU container after a CLI upgrade pays for `--version`.
+ */
+const CLI_VERSION_CACHE = "/run/nvidia-container-runtime-hook/cli-version.json";
+
+/** Longest a `nvidia-container-cli --version` may take, in ms. */
+const VERSION_TIMEOUT_MS = 5000;
 
 /** Largest config file read, in bytes. */
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
@@ -246,6 +263,112 @@ async function runCli(argv: string[], env: Record<string, string>): Promise<numb
   }
 }
 
+/** The CLI's version and where it was learnt. */
+interface KnownVersion {
+  version: CliVersion | undefined;
+  source: "config" | "cache" | "--version";
+}
+
+/** The identity of the CLI file a cached version belongs to. */
+function cliIdentity(path: string): string | undefined {
+  try {
+    const i = Deno.statSync(path);
+    const times = [i.mtime, i.ctime].map((t) => t?.getTime() ?? 0);
+    return [path, i.dev, i.ino, i.size, ...times].join("\0");
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cached version for `identity`; `undefined` when not cached. */
+function cachedVersion(cache: string, identity: string): KnownVersion | undefined {
+  try {
+    const info = Deno.lstatSync(cache);
+    if (!info.isFile || info.size > 4096) return undefined;
+    const entry: unknown = JSON.parse(Deno.readTextFileSync(cache));
+    if (typeof entry !== "object" || entry === null) return undefined;
+    const { id, version } = entry as Record<string, unknown>;
+    if (id !== identity) return undefined;
+    if (version === null) return { version: undefined, source: "cache" };
+    const parsed = typeof version === "string" ? parseVersionNumber(version) : undefined;
+    return parsed === undefined ? undefined : { version: parsed, source: "cache" };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes the cache atomically (temp file, rename); failures are only traced. */
+function cacheVersion(
+  cache: string,
+  identity: string,
+  version: CliVersion | undefined,
+  trace: (s: string) => void,
+): void {
+  const dir = cache.slice(0, cache.lastIndexOf("/"));
+  const temp = `${dir}/.cli-version.${Deno.pid}.tmp`;
+  try {
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const text = JSON.stringify({
+      id: identity,
+      version: version === undefined ? null : formatVersion(version),
+    });
+    Deno.writeTextFileSync(temp, text, { mode: 0o600, createNew: true });
+    Deno.renameSync(temp, cache);
+  } catch (e) {
+    trace(`cli version: not cached in ${cache}: ${errorText(e)}`);
+    try {
+      Deno.removeSync(temp);
+    } catch {
+      // Nothing was written.
+    }
+  }
+}
+
+/** Runs `cli --version` with the CLI's environment, bounded in time. */
+async function askVersion(path: string, env: Record<string, string>): Promise<string> {
+  try {
+    const out = await new Deno.Command(path, {
+      args: ["--version"],
+      env,
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+      signal: AbortSignal.timeout(VERSION_TIMEOUT_MS),
+    }).output();
+    return out.success ? new TextDecoder().decode(out.stdout.subarray(0, 4096)) : "";
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * The CLI's version: from `nvidia-container-runtime-hook.cli-version`, else
+ * from the cache (keyed by the CLI file's path, inode, size and times), else
+ * from `nvidia-container-cli --version`. A CLI that does not say counts as
+ * the oldest generation.
+ */
+async function cliVersion(
+  config: HookConfig,
+  path: string,
+  env: Record<string, string>,
+  trace: (s: string) => void,
+): Promise<KnownVersion> {
+  if (config.cliVersion !== undefined) return { version: config.cliVersion, source: "config" };
+  const prefix = Deno.env.get(CONFIG_PREFIX_ENV);
+  const cache = prefix === undefined || prefix === "" ? CLI_VERSION_CACHE : undefined;
+  const identity = cache === undefined ? undefined : cliIdentity(path);
+  if (cache !== undefined && identity !== undefined) {
+    const hit = cachedVersion(cache, identity);
+    if (hit !== undefined) return hit;
+  }
+  const version = parseCliVersion(await askVersion(path, env));
+  if (cache !== undefined && identity !== undefined) {
+    cacheVersion(cache, identity, version, trace);
+  }
+  return { version, source: "--version" };
+}
+
 /** What the hook learnt on its way to the CLI (the facts `explain` reports). */
 type Facts = ExplainFacts & { cliEnv?: Record<string, string> };
 
@@ -291,7 +414,17 @@ async function decide(
   trace(`GPU container: devices from ${from}, legacy ${decision.legacy}`);
   for (const note of decision.notes) trace(note);
   const cli = findCli(config);
-  facts.cli = { path: cli.path, searched: cli.searchPath !== undefined };
+  facts.cli = { path: cli.path, searched: cli.searchPath !== undefined, version: null };
+  const cliEnv = cliEnvironment(hostEnvironment(), cli.searchPath, config.cli.environment);
+  const known = await cliVersion(config, cli.path, cliEnv, trace);
+  const version = known.version === undefined ? null : formatVersion(known.version);
+  facts.cli.version = { value: version, source: known.source };
+  trace(`cli version: ${version ?? "unknown"} (from ${known.source})`);
+  const compatOption = cudaCompatOption(config, {
+    path: cli.path,
+    version: known.version,
+    support: known.version === undefined ? "none" : compatSupport(known.version),
+  });
   const ldconfig = normalizeLdconfig(config.cli.ldconfig, exists);
   const argvConfig = { ...config, cli: { ...config.cli, ldconfig } };
   facts.argv = buildArgv(argvConfig, decision, {
@@ -299,8 +432,9 @@ async function decide(
     debugFlag: options.debug,
     pid: state.pid ?? "PID",
     rootfs: spec.rootfs,
+    compatOption,
   });
-  facts.cliEnv = cliEnvironment(hostEnvironment(), cli.searchPath, config.cli.environment);
+  facts.cliEnv = cliEnv;
 }
 
 function tracer(debug: boolean): (s: string) => void {

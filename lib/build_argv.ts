@@ -20,14 +20,19 @@ export interface ArgvOptions {
   pid: number | "PID";
   /** The absolute rootfs. */
   rootfs: string;
+  /**
+   * The compat-library option (`cudaCompatOption`), passed right after
+   * `configure` as upstream does; `undefined` for none.
+   */
+  compatOption?: string | undefined;
 }
 
 /**
  * Builds the argv, one option per element, in the order of SPEC 6.2: CLI
  * path, global options, `configure`, its options, `--pid=`, the rootfs.
  * `config.cli.ldconfig` is used as given (normalise it first with
- * `normalizeLdconfig`). A configured `cuda-compat-mode` is passed as given,
- * except `hook` (the CLI does not know it), which becomes `disabled`.
+ * `normalizeLdconfig`); the compat-library option comes from
+ * `cudaCompatOption`, which knows the CLI's version.
  *
  * @throws {InputError} when a value holds a NUL byte (no argv element can).
  *
@@ -53,11 +58,7 @@ export function buildArgv(
   if (cli.ldcache !== undefined) argv.push(`--ldcache=${cli.ldcache}`);
   if (cli.user !== undefined) argv.push(`--user=${cli.user}`);
   argv.push("configure");
-  const compat = config.runtime.cudaCompatMode;
-  // "hook" means the compat libraries are handled by a CDI hook: the CLI must not.
-  if (compat !== undefined) {
-    argv.push(`--cuda-compat-mode=${compat === "hook" ? "disabled" : compat}`);
-  }
+  if (options.compatOption !== undefined) argv.push(options.compatOption);
   if (cli.ldconfig !== undefined) argv.push(`--ldconfig=${cli.ldconfig}`);
   if (cli.noCgroups) argv.push("--no-cgroups");
   const device = deviceOption(decision.devices);

@@ -6,10 +6,17 @@
  * @module
  */
 
-import type { HookConfig } from "./hook_config.ts";
+import { formatVersion } from "./cli_version.ts";
+import { DEFAULT_CUDA_COMPAT_MODE, type HookConfig } from "./hook_config.ts";
 
 /** How a known key is typed in the file. */
-export type KeyType = "bool" | "string" | "string, empty = unset" | 'array of "KEY=VALUE"';
+export type KeyType =
+  | "bool"
+  | "string"
+  | "string, empty = unset"
+  | 'array of "KEY=VALUE"'
+  | '"ldconfig", "mount", "disabled", "hook" or ""'
+  | 'version "X.Y.Z", empty = unset';
 
 /** One key `prestart` reads. */
 export interface ConfigKey {
@@ -118,15 +125,21 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   },
   {
     key: "nvidia-container-runtime.modes.legacy.cuda-compat-mode",
-    type: "string, empty = unset",
+    type: '"ldconfig", "mount", "disabled", "hook" or ""',
     tag: "later",
-    value: (c) => c.runtime.cudaCompatMode,
+    value: (c) => c.runtime.cudaCompatMode ?? DEFAULT_CUDA_COMPAT_MODE,
   },
   {
     key: "nvidia-container-runtime-hook.skip-mode-detection",
     type: "bool",
     tag: "later",
     value: (c) => c.skipModeDetection,
+  },
+  {
+    key: "nvidia-container-runtime-hook.cli-version",
+    type: 'version "X.Y.Z", empty = unset',
+    tag: "later",
+    value: (c) => (c.cliVersion === undefined ? undefined : formatVersion(c.cliVersion)),
   },
   {
     key: "features.ignore-imex-channel-requests",
@@ -139,6 +152,18 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: "bool",
     tag: "later",
     value: (c) => c.features.disableImexChannelCreation,
+  },
+  {
+    key: "features.allow-cuda-compat-libs-from-container",
+    type: "bool",
+    tag: "later",
+    value: (c) => c.features.allowCudaCompatLibsFromContainer,
+  },
+  {
+    key: "features.allow-ldconfig-from-container",
+    type: "bool",
+    tag: "later",
+    value: (c) => c.features.allowLdconfigFromContainer,
   },
 ];
 
@@ -185,7 +210,9 @@ export function isToleratedKey(key: string): boolean {
 
 /**
  * The warning for an `nvidia-container-cli.ldconfig` that names a container
- * path (no leading `@`), or `undefined` when there is nothing to say.
+ * path (no leading `@`), which loads only with
+ * `features.allow-ldconfig-from-container = true`; `undefined` when there is
+ * nothing to say.
  *
  * @example
  * ```ts
@@ -197,5 +224,6 @@ export function ldconfigWarning(config: HookConfig): string | undefined {
   if (ldconfig === undefined || ldconfig.startsWith("@")) return undefined;
   return `nvidia-container-cli.ldconfig ${
     JSON.stringify(ldconfig)
-  } does not start with "@": the CLI will run the container's ldconfig, not the host's`;
+  } does not start with "@": the CLI will run the container's ldconfig, not the host's` +
+    " (allowed by features.allow-ldconfig-from-container)";
 }

@@ -12,7 +12,7 @@ import { type DeviceRequest, devicesFromItems, parseDevices } from "./devices.ts
 import type { EnvMap } from "./env_map.ts";
 import { PolicyError, quote } from "./errors.ts";
 import type { HookConfig } from "./hook_config.ts";
-import { imexFromItems, type ImexRequest } from "./imex_channels.ts";
+import { checkImexChannels, imexFromItems, type ImexRequest } from "./imex_channels.ts";
 import type { Mount } from "./parse_spec.ts";
 import { type Requirement, requirements } from "./requirements.ts";
 import { splitList } from "./split_list.ts";
@@ -25,6 +25,9 @@ export const IMEX_CHANNELS = "NVIDIA_IMEX_CHANNELS";
 
 /** The config key that lets unprivileged containers request devices by env. */
 const ENVVAR_GATE = "accept-nvidia-visible-devices-envvar-when-unprivileged";
+
+/** The most `--require` options the CLI takes (`input error: too many requirements`). */
+export const MAX_REQUIREMENTS = 32;
 
 /** The modes the hook can serve (SPEC 5.9); `""` counts as `auto`. */
 const SERVED_MODES = ["", "auto", "legacy"] as const;
@@ -176,10 +179,13 @@ function checkMode(config: HookConfig, devices: DeviceRequest): void {
 
 /**
  * Decides what the container gets (SPEC 5). Errors are checked in this
- * order: MIG config, MIG monitor, `CUDA_VERSION`, capabilities, mode.
+ * order: MIG config, MIG monitor, `CUDA_VERSION`, the number of
+ * requirements, capabilities, IMEX channels, mode.
  *
- * @throws {PolicyError} for MIG options of an unprivileged container, an
- * unsupported capability, or a mode the hook cannot serve.
+ * @throws {PolicyError} for MIG options of an unprivileged container, more
+ * than {@linkcode MAX_REQUIREMENTS} requirements, an unsupported
+ * capability, an IMEX channel the CLI cannot take, or a mode the hook
+ * cannot serve.
  * @throws {InputError} for an unknown capability or an invalid `CUDA_VERSION`.
  *
  * @example
@@ -222,6 +228,12 @@ export function decideGpu(input: PolicyInput, config: HookConfig): GpuDecision {
   const migConfig = migOption(env, "NVIDIA_MIG_CONFIG_DEVICES", input.privileged);
   const migMonitor = migOption(env, "NVIDIA_MIG_MONITOR_DEVICES", input.privileged);
   const reqs = requirements(env, { legacy, disableRequire: config.disableRequire });
+  if (reqs.length > MAX_REQUIREMENTS) {
+    throw new PolicyError(
+      `Cannot pass ${reqs.length} requirements to nvidia-container-cli: it accepts at most` +
+        ` ${MAX_REQUIREMENTS} (NVIDIA_REQUIRE_* variables${legacy ? " and CUDA_VERSION" : ""})`,
+    );
+  }
   const capsValue = env.get("NVIDIA_DRIVER_CAPABILITIES");
   const capabilities = parseCapabilities(capsValue, legacy, config.supportedDriverCapabilities);
   const capabilitySource: CapabilitySource = capsValue !== undefined
@@ -246,6 +258,15 @@ export function decideGpu(input: PolicyInput, config: HookConfig): GpuDecision {
       imexChannels = imexFromItems(splitList(imexValue));
       imexSource = "env";
     }
+  }
+  checkImexChannels(
+    imexChannels,
+    imexSource === "mounts" ? "the IMEX volume mounts" : IMEX_CHANNELS,
+  );
+  if (imexChannels.kind === "all") {
+    notes.push(
+      `IMEX request "all" asks for no channel (nvidia-container-cli accepts only channel numbers)`,
+    );
   }
   checkMode(config, devices);
   return {

@@ -27,10 +27,22 @@ export interface ExplainFacts {
   pid?: number | null;
   spec?: ContainerSpec;
   decision?: GpuDecision;
-  cli?: { path: string; searched: boolean };
+  cli?: ReportCli;
   argv?: readonly string[];
   /** The error `prestart` reports, if it fails. */
   error?: string;
+}
+
+/**
+ * The CLI found: its path, whether it was searched for, and its version
+ * (`value` `null` when the CLI did not say; `source` is `config` for
+ * `nvidia-container-runtime-hook.cli-version`, `cache` or `--version`);
+ * `version` is `null` when not reached.
+ */
+export interface ReportCli {
+  path: string;
+  searched: boolean;
+  version: { value: string | null; source: "config" | "cache" | "--version" } | null;
 }
 
 /** A request list as the report shows it. */
@@ -54,7 +66,7 @@ export interface ExplainReport {
   requirements: { value: string; source: string }[] | null;
   mig: { config: string | null; monitor: string | null } | null;
   imex: { request: ReportList; source: string } | null;
-  cli: { path: string; searched: boolean } | null;
+  cli: ReportCli | null;
   /** The argv `prestart` runs; `null` when it runs nothing (no GPU, or an error). */
   argv: readonly string[] | null;
   notes: string[];
@@ -258,6 +270,9 @@ export function formatExplain(r: ExplainReport): string {
     add("imex", `${list(r.imex.request)}  (from ${r.imex.source})`);
   }
   if (r.cli !== null) add("cli", `${r.cli.path}${r.cli.searched ? " (found by search)" : ""}`);
+  if (r.cli?.version) {
+    add("cli version", `${r.cli.version.value ?? "unknown"}  (from ${r.cli.version.source})`);
+  }
   if (r.argv !== null) add("argv", r.argv.map((a) => JSON.stringify(a)).join(" "));
   else if (r.wantsGpu === false) add("argv", "none: nvidia-container-cli is not run");
   for (const n of r.notes) add("note", n);

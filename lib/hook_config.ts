@@ -5,6 +5,20 @@
  */
 
 import { CAPABILITIES, type Capability } from "./capabilities.ts";
+import type { CliVersion } from "./cli_version.ts";
+
+/**
+ * The values of `nvidia-container-runtime.modes.legacy.cuda-compat-mode`:
+ * what the CLI does with the container's CUDA forward-compatibility
+ * libraries (`hook` means a CDI hook handles them, so the CLI must not).
+ */
+export const CUDA_COMPAT_MODES = ["ldconfig", "mount", "disabled", "hook"] as const;
+
+/** One of {@linkcode CUDA_COMPAT_MODES}. */
+export type CudaCompatMode = typeof CUDA_COMPAT_MODES[number];
+
+/** The mode used when the key is absent (as upstream's default config). */
+export const DEFAULT_CUDA_COMPAT_MODE: CudaCompatMode = "ldconfig";
 
 /** Settings of the `[nvidia-container-cli]` table. */
 export interface CliConfig {
@@ -36,8 +50,12 @@ export interface CliConfig {
 export interface RuntimeConfig {
   /** `mode`: only `auto` (the default) and `legacy` can be served by the hook. */
   mode: string;
-  /** `modes.legacy.cuda-compat-mode`: `--cuda-compat-mode=`. */
-  cudaCompatMode: string | undefined;
+  /**
+   * `modes.legacy.cuda-compat-mode`: `undefined` when the key is absent (the
+   * default, {@linkcode DEFAULT_CUDA_COMPAT_MODE}, applies), `""` when set
+   * empty (disabled unless the container's compat libraries are allowed).
+   */
+  cudaCompatMode: CudaCompatMode | "" | undefined;
 }
 
 /** Settings of the `[features]` table the hook reads. */
@@ -46,6 +64,10 @@ export interface FeaturesConfig {
   ignoreImexChannelRequests: boolean;
   /** `disable-imex-channel-creation`: pass `--no-create-imex-channels`. */
   disableImexChannelCreation: boolean;
+  /** `allow-cuda-compat-libs-from-container`: an empty compat mode passes no flag. */
+  allowCudaCompatLibsFromContainer: boolean;
+  /** `allow-ldconfig-from-container`: accept an `ldconfig` without `@`. */
+  allowLdconfigFromContainer: boolean;
 }
 
 /** The whole config file. */
@@ -69,6 +91,11 @@ export interface HookConfig {
   runtime: RuntimeConfig;
   /** `nvidia-container-runtime-hook.skip-mode-detection`. */
   skipModeDetection: boolean;
+  /**
+   * `nvidia-container-runtime-hook.cli-version`: the CLI's version as the
+   * operator states it, so that `nvidia-container-cli --version` is not run.
+   */
+  cliVersion: CliVersion | undefined;
   /** The `[features]` table. */
   features: FeaturesConfig;
 }
@@ -104,7 +131,13 @@ export function defaultHookConfig(): HookConfig {
     },
     runtime: { mode: "auto", cudaCompatMode: undefined },
     skipModeDetection: false,
-    features: { ignoreImexChannelRequests: false, disableImexChannelCreation: false },
+    cliVersion: undefined,
+    features: {
+      ignoreImexChannelRequests: false,
+      disableImexChannelCreation: false,
+      allowCudaCompatLibsFromContainer: false,
+      allowLdconfigFromContainer: false,
+    },
   };
 }
 

@@ -7,8 +7,14 @@
 
 import { CAPABILITIES, type Capability } from "./capabilities.ts";
 import { cleanPath } from "./clean_path.ts";
+import { type CliVersion, parseVersionNumber } from "./cli_version.ts";
 import { InputError, quote } from "./errors.ts";
-import { defaultHookConfig, type HookConfig } from "./hook_config.ts";
+import {
+  CUDA_COMPAT_MODES,
+  type CudaCompatMode,
+  defaultHookConfig,
+  type HookConfig,
+} from "./hook_config.ts";
 import { splitList } from "./split_list.ts";
 import { parseToml, TomlSyntaxError } from "./parse_toml.ts";
 
@@ -110,13 +116,53 @@ function readSupported(where: Where, key: string): readonly Capability[] | undef
   return CAPABILITIES.filter((c) => items.includes(c));
 }
 
+/** `cuda-compat-mode`: one of the modes, or `""`. */
+function readCompatMode(where: Where, key: string): CudaCompatMode | "" | undefined {
+  const value = read(where, key, "string");
+  if (value === undefined || value === "") return value;
+  if (!(CUDA_COMPAT_MODES as readonly string[]).includes(value)) {
+    throw fail(
+      where,
+      key,
+      `must be one of ${CUDA_COMPAT_MODES.map((m) => `"${m}"`).join(", ")} or empty;` +
+        ` got ${quote(value)}`,
+    );
+  }
+  return value as CudaCompatMode;
+}
+
+/** `cli-version`: `X.Y.Z`, or empty for unset. */
+function readVersion(where: Where, key: string): CliVersion | undefined {
+  const value = read(where, key, "string-or-unset");
+  if (value === undefined) return undefined;
+  const version = parseVersionNumber(value);
+  if (version === undefined) {
+    throw fail(where, key, `must be a version X.Y.Z such as "1.17.7"; got ${quote(value)}`);
+  }
+  return version;
+}
+
+/**
+ * The error for an `ldconfig` that is not host-relative while
+ * `features.allow-ldconfig-from-container` is off (the CVE-2024-0136 class:
+ * the CLI would run an ldconfig the image controls).
+ */
+function containerLdconfig(file: string, value: string): InputError {
+  return new InputError(
+    `Cannot load config file ${file}: "nvidia-container-cli.ldconfig" value ${quote(value)}` +
+      ` is not host-relative (does not start with "@"); set` +
+      ` features.allow-ldconfig-from-container = true to run the container's ldconfig`,
+  );
+}
+
 /**
  * Parses the text of a TOML config file. Unknown keys and tables are
  * ignored (hosts carry keys for other NVIDIA tools); known keys and tables
  * must have their type. `file` names the file in error messages.
  *
- * @throws {InputError} on TOML syntax errors (with line and column) and on
- * known keys of the wrong type.
+ * @throws {InputError} on TOML syntax errors (with line and column), on
+ * known keys of the wrong type or value, and on an `ldconfig` without `@`
+ * unless `features.allow-ldconfig-from-container` is true.
  *
  * @example
  * ```ts
@@ -144,6 +190,12 @@ export function parseConfig(text: string, file: string): HookConfig {
   const features = subTable(top, "features");
   const root = read(cli, "root", "string-or-unset");
   const swarm = read(top, "swarm-resource", "string");
+  const ldconfig = read(cli, "ldconfig", "string-or-unset");
+  const allowLdconfig = read(features, "allow-ldconfig-from-container", "bool") ??
+    d.features.allowLdconfigFromContainer;
+  if (ldconfig !== undefined && !ldconfig.startsWith("@") && !allowLdconfig) {
+    throw containerLdconfig(file, ldconfig);
+  }
   return {
     disableRequire: read(top, "disable-require", "bool") ?? d.disableRequire,
     swarmResource: swarm === undefined ? d.swarmResource : splitList(swarm),
@@ -165,20 +217,25 @@ export function parseConfig(text: string, file: string): HookConfig {
       noPivot: read(cli, "no-pivot", "bool") ?? d.cli.noPivot,
       noCgroups: read(cli, "no-cgroups", "bool") ?? d.cli.noCgroups,
       user: read(cli, "user", "string-or-unset"),
-      ldconfig: read(cli, "ldconfig", "string-or-unset"),
+      ldconfig,
       alphaMergeVisibleDevicesEnvvars: read(cli, "alpha-merge-visible-devices-envvars", "bool") ??
         d.cli.alphaMergeVisibleDevicesEnvvars,
     },
     runtime: {
       mode: read(runtime, "mode", "string") ?? d.runtime.mode,
-      cudaCompatMode: read(legacyMode, "cuda-compat-mode", "string-or-unset"),
+      cudaCompatMode: readCompatMode(legacyMode, "cuda-compat-mode"),
     },
     skipModeDetection: read(hook, "skip-mode-detection", "bool") ?? d.skipModeDetection,
+    cliVersion: readVersion(hook, "cli-version"),
     features: {
       ignoreImexChannelRequests: read(features, "ignore-imex-channel-requests", "bool") ??
         d.features.ignoreImexChannelRequests,
       disableImexChannelCreation: read(features, "disable-imex-channel-creation", "bool") ??
         d.features.disableImexChannelCreation,
+      allowCudaCompatLibsFromContainer:
+        read(features, "allow-cuda-compat-libs-from-container", "bool") ??
+          d.features.allowCudaCompatLibsFromContainer,
+      allowLdconfigFromContainer: allowLdconfig,
     },
   };
 }

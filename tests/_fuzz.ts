@@ -943,8 +943,16 @@ export class Gen extends Rng {
       if (this.chance(0.2)) return "all";
       return CAPABILITY_NAMES.filter(() => this.chance(0.7)).join(this.pick([",", ", "]));
     });
-    for (const key of ["root", "path", "debug", "ldcache", "user", "ldconfig"]) {
+    for (const key of ["root", "path", "debug", "ldcache", "user"]) {
       maybe(`nvidia-container-cli.${key}`, 0.3, text);
+    }
+    // An ldconfig without @ loads only when the container's ldconfig is allowed.
+    maybe("nvidia-container-cli.ldconfig", 0.3, () => (this.chance(0.5) ? "@" : "") + text());
+    const ldconfig = settings.get("nvidia-container-cli.ldconfig");
+    if (typeof ldconfig === "string" && ldconfig !== "" && !ldconfig.startsWith("@")) {
+      settings.set("features.allow-ldconfig-from-container", true);
+    } else {
+      maybe("features.allow-ldconfig-from-container", 0.2, bool);
     }
     for (
       const key of ["load-kmods", "no-pivot", "no-cgroups", "alpha-merge-visible-devices-envvars"]
@@ -965,10 +973,20 @@ export class Gen extends Rng {
       0.3,
       () => this.pick(["auto", "legacy", "", "auto", "cdi"]),
     );
-    maybe("nvidia-container-runtime.modes.legacy.cuda-compat-mode", 0.2, text);
+    maybe(
+      "nvidia-container-runtime.modes.legacy.cuda-compat-mode",
+      0.3,
+      () => this.pick(["ldconfig", "mount", "disabled", "hook", ""]),
+    );
     maybe("nvidia-container-runtime-hook.skip-mode-detection", 0.2, bool);
+    maybe("nvidia-container-runtime-hook.cli-version", 0.2, () => {
+      if (this.chance(0.2)) return "";
+      if (this.chance(0.5)) return this.pick(["1.17.0", "1.17.4", "1.17.6", "1.17.7", "2.0.0"]);
+      return `${this.int(3)}.${this.int(30)}.${this.int(10)}`;
+    });
     maybe("features.ignore-imex-channel-requests", 0.2, bool);
     maybe("features.disable-imex-channel-creation", 0.2, bool);
+    maybe("features.allow-cuda-compat-libs-from-container", 0.3, bool);
     // Unknown keys, tolerated silently.
     maybe("nvidia-container-runtime.debug", 0.2, text);
     maybe("nvidia-container-runtime.modes.cdi.default-kind", 0.1, text);

@@ -105,14 +105,23 @@ export interface FakeCli {
 /**
  * Writes a stand-in CLI at `path` that records into `recordDir` and exits
  * with `exitCode`. It reads its environment from /proc so that nothing the
- * shell adds is recorded.
+ * shell adds is recorded. Asked `--version`, it records nothing and prints
+ * `cli-version: <version>` when `version` is given, else nothing (a CLI of
+ * unknown version).
  */
-export function writeFakeCli(path: string, recordDir: string, exitCode: number): FakeCli {
+export function writeFakeCli(
+  path: string,
+  recordDir: string,
+  exitCode: number,
+  version?: string,
+): FakeCli {
   Deno.mkdirSync(recordDir, { recursive: true });
+  const answer = version === undefined ? "" : `echo 'cli-version: ${version}'; `;
   Deno.writeTextFileSync(
     path,
     [
       "#!/bin/sh",
+      `if [ "$1" = --version ]; then ${answer}exit 0; fi`,
       `printf '%s\\0' "$0" "$@" > '${recordDir}/argv'`,
       `cat /proc/$$/environ > '${recordDir}/env'`,
       `exit ${exitCode}`,

@@ -318,9 +318,42 @@ Deno.test("buildArgv() puts every option at once in the order of SPEC 6.2", () =
     "--pid=4242",
     "/b/rootfs",
   ];
-  assert.deepEqual(buildArgv(config, full, OPTIONS), expected);
+  const options = { ...OPTIONS, compatOption: "--cuda-compat-mode=ldconfig" };
+  assert.deepEqual(buildArgv(config, full, options), expected);
   expected[5] = "--debug=/dev/stderr";
-  assert.deepEqual(buildArgv(config, full, { ...OPTIONS, debugFlag: true }), expected);
+  assert.deepEqual(buildArgv(config, full, { ...options, debugFlag: true }), expected);
+});
+
+Deno.test("buildArgv() passes the compat option as given, right after configure", async (t) => {
+  const table: [string | undefined, string[]][] = [
+    [undefined, []],
+    ["--cuda-compat-mode=ldconfig", ["--cuda-compat-mode=ldconfig"]],
+    ["--cuda-compat-mode=disabled", ["--cuda-compat-mode=disabled"]],
+    ["--no-cntlibs", ["--no-cntlibs"]],
+  ];
+  // Whatever the config's own mode: the option alone decides.
+  const modes = [undefined, "", "ldconfig", "mount", "disabled", "hook"] as const;
+  for (const [compatOption, expected] of table) {
+    await t.step(String(compatOption), () => {
+      for (const cudaCompatMode of modes) {
+        const cfg = hookConfig({ ldconfig: "@/sbin/ldconfig", noCgroups: true }, {
+          runtime: { cudaCompatMode },
+        });
+        assert.deepEqual(buildArgv(cfg, decision(), { ...OPTIONS, compatOption }), [
+          CLI,
+          "--load-kmods",
+          "configure",
+          ...expected,
+          "--ldconfig=@/sbin/ldconfig",
+          "--no-cgroups",
+          "--device=all",
+          "--utility",
+          "--pid=4242",
+          "/b/rootfs",
+        ]);
+      }
+    });
+  }
 });
 
 Deno.test("buildArgv() passes each [later] option only when set", async (t) => {
@@ -341,34 +374,15 @@ Deno.test("buildArgv() passes each [later] option only when set", async (t) => {
       [],
     ],
     [
-      "cuda-compat-mode",
-      hookConfig({ loadKmods: false }, { runtime: { cudaCompatMode: "mount" } }),
-      {},
-      [],
-      ["--cuda-compat-mode=mount"],
-    ],
-    [
-      "cuda-compat-mode hook (a CDI hook's job) tells the CLI disabled",
-      hookConfig({ loadKmods: false }, { runtime: { cudaCompatMode: "hook" } }),
-      {},
-      [],
-      ["--cuda-compat-mode=disabled"],
-    ],
-    [
-      "cuda-compat-mode ldconfig",
-      hookConfig({ loadKmods: false }, { runtime: { cudaCompatMode: "ldconfig" } }),
-      {},
-      [],
-      ["--cuda-compat-mode=ldconfig"],
-    ],
-    [
-      "cuda-compat-mode before ldconfig and no-cgroups",
-      hookConfig({ loadKmods: false, ldconfig: "/sbin/ldconfig", noCgroups: true }, {
-        runtime: { cudaCompatMode: "disabled" },
+      "cuda-compat-mode and the compat features pass nothing (cudaCompatOption decides)",
+      hookConfig({ loadKmods: false }, {
+        runtime: { cudaCompatMode: "mount" },
+        cliVersion: { major: 1, minor: 17, patch: 7 },
+        features: { allowCudaCompatLibsFromContainer: true, allowLdconfigFromContainer: true },
       }),
       {},
       [],
-      ["--cuda-compat-mode=disabled", "--ldconfig=/sbin/ldconfig", "--no-cgroups"],
+      [],
     ],
     [
       "mode, skip-mode-detection and the accept keys pass nothing",
@@ -411,7 +425,8 @@ Deno.test("buildArgv() passes each [later] option only when set", async (t) => {
 Deno.test("buildArgv() turns the IMEX request into --imex-channel after MIG, before capabilities", async (t) => {
   const table: [Wants["imexChannels"], string[]][] = [
     [{ kind: "none" }, []],
-    [{ kind: "all" }, ["--imex-channel=all"]],
+    // The CLI refuses --imex-channel=all: all asks for no channel.
+    [{ kind: "all" }, []],
     [{ kind: "list", ids: ["0"] }, ["--imex-channel=0"]],
     [{ kind: "list", ids: ["3", "1"] }, ["--imex-channel=3,1"]],
   ];

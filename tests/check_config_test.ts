@@ -21,7 +21,10 @@ const FILE = "/etc/nvidia-container-runtime/config.toml";
 const ORIGIN = "-config flag";
 const ALL_CAPS = ["compute", "compat32", "graphics", "utility", "video", "display", "ngx"];
 
-/** SPEC 3.2's keys and defaults (`null`: unset), swarm-resource aside. */
+/**
+ * SPEC 3.2's keys and defaults (`null`: unset), swarm-resource aside, with
+ * our nvidia-container-runtime-hook.cli-version after the other hook key.
+ */
 const DEFAULTS: [string, Setting["value"]][] = [
   ["disable-require", false],
   ["accept-nvidia-visible-devices-envvar-when-unprivileged", true],
@@ -39,10 +42,14 @@ const DEFAULTS: [string, Setting["value"]][] = [
   ["nvidia-container-cli.ldconfig", null],
   ["nvidia-container-cli.alpha-merge-visible-devices-envvars", false],
   ["nvidia-container-runtime.mode", "auto"],
-  ["nvidia-container-runtime.modes.legacy.cuda-compat-mode", null],
+  // The effective mode: ldconfig when the key is absent.
+  ["nvidia-container-runtime.modes.legacy.cuda-compat-mode", "ldconfig"],
   ["nvidia-container-runtime-hook.skip-mode-detection", false],
+  ["nvidia-container-runtime-hook.cli-version", null],
   ["features.ignore-imex-channel-requests", false],
   ["features.disable-imex-channel-creation", false],
+  ["features.allow-cuda-compat-libs-from-container", false],
+  ["features.allow-ldconfig-from-container", false],
 ];
 
 /** The SPEC's key order. */
@@ -219,6 +226,31 @@ Deno.test("checkConfig() marks as default only the keys the file leaves out", as
     ["inline tables", "features = { disable-imex-channel-creation = true }\n", {
       "features.disable-imex-channel-creation": true,
     }],
+    [
+      "cuda-compat-mode empty stays empty",
+      '[nvidia-container-runtime.modes.legacy]\ncuda-compat-mode = ""\n',
+      { "nvidia-container-runtime.modes.legacy.cuda-compat-mode": "" },
+    ],
+    [
+      "cuda-compat-mode hook",
+      '[nvidia-container-runtime.modes.legacy]\ncuda-compat-mode = "hook"\n',
+      { "nvidia-container-runtime.modes.legacy.cuda-compat-mode": "hook" },
+    ],
+    ["cli-version", '[nvidia-container-runtime-hook]\ncli-version = "1.17.7"\n', {
+      "nvidia-container-runtime-hook.cli-version": "1.17.7",
+    }],
+    ["cli-version empty = unset", '[nvidia-container-runtime-hook]\ncli-version = ""\n', {
+      "nvidia-container-runtime-hook.cli-version": null,
+    }],
+    [
+      "the compat and ldconfig features",
+      "[features]\nallow-cuda-compat-libs-from-container = true\n" +
+      "allow-ldconfig-from-container = false\n",
+      {
+        "features.allow-cuda-compat-libs-from-container": true,
+        "features.allow-ldconfig-from-container": false,
+      },
+    ],
     ["swarm-resource set", 'swarm-resource = "DOCKER_RESOURCE_GPU"\n', {
       "swarm-resource": null,
     }],
@@ -393,21 +425,69 @@ path = "nvidia-ctk"
   }
 });
 
-Deno.test("checkConfig() warns about an ldconfig that is not a host path", async (t) => {
+Deno.test("checkConfig() refuses an ldconfig without @ unless allowed, as prestart does", async (t) => {
+  const error = (line: number, value: string) =>
+    `Cannot load config file ${FILE}: "nvidia-container-cli.ldconfig" value` +
+    ` ${JSON.stringify(value)} is not host-relative (does not start with "@"); set` +
+    ` features.allow-ldconfig-from-container = true to run the container's ldconfig` +
+    ` (line ${line})`;
+  const table: [string, string, string][] = [
+    [
+      "a container path",
+      '[nvidia-container-cli]\nldconfig = "/sbin/ldconfig"\n',
+      error(2, "/sbin/ldconfig"),
+    ],
+    ["a dotted key", 'nvidia-container-cli.ldconfig = "ldconfig"\n', error(1, "ldconfig")],
+    [
+      "the feature false",
+      '[nvidia-container-cli]\nldconfig = "/sbin/ldconfig"\n[features]\n' +
+      "allow-ldconfig-from-container = false\n",
+      error(2, "/sbin/ldconfig"),
+    ],
+    [
+      "before the unknown keys",
+      '[nvidia-container-cli]\nload-kmod = true\nldconfig = "/sbin/ldconfig"\n',
+      error(3, "/sbin/ldconfig"),
+    ],
+  ];
+  for (const [name, text, message] of table) {
+    await t.step(name, () => {
+      assert.deepEqual(checkConfig(text, FILE, ORIGIN), {
+        file: FILE,
+        origin: ORIGIN,
+        settings: [],
+        warnings: [],
+        error: message,
+      });
+    });
+  }
+});
+
+Deno.test("checkConfig() warns about an allowed ldconfig that is not a host path", async (t) => {
+  const allow = "[features]\nallow-ldconfig-from-container = true\n";
   const warning = (line: number, value: string) =>
     `line ${line}: nvidia-container-cli.ldconfig ${JSON.stringify(value)} does not start with` +
-    ` "@": the CLI will run the container's ldconfig, not the host's`;
+    ` "@": the CLI will run the container's ldconfig, not the host's (allowed by` +
+    ` features.allow-ldconfig-from-container)`;
   const table: [string, string, string[]][] = [
-    ["a container path", '[nvidia-container-cli]\nldconfig = "/sbin/ldconfig"\n', [
+    ["a container path", `[nvidia-container-cli]\nldconfig = "/sbin/ldconfig"\n${allow}`, [
       warning(2, "/sbin/ldconfig"),
     ]],
-    ["a dotted key", 'nvidia-container-cli.ldconfig = "ldconfig"\n', [warning(1, "ldconfig")]],
-    ["a host path", '[nvidia-container-cli]\nldconfig = "@/sbin/ldconfig"\n', []],
-    ["a host .real path", '[nvidia-container-cli]\nldconfig = "@/sbin/ldconfig.real"\n', []],
-    ["empty = unset", '[nvidia-container-cli]\nldconfig = ""\n', []],
+    ["a dotted key", `nvidia-container-cli.ldconfig = "ldconfig"\n${allow}`, [
+      warning(1, "ldconfig"),
+    ]],
+    ["a host path", `[nvidia-container-cli]\nldconfig = "@/sbin/ldconfig"\n${allow}`, []],
+    ["a host path, not allowed", '[nvidia-container-cli]\nldconfig = "@/sbin/ldconfig"\n', []],
+    [
+      "a host .real path",
+      `[nvidia-container-cli]\nldconfig = "@/sbin/ldconfig.real"\n${allow}`,
+      [],
+    ],
+    ["empty = unset", `[nvidia-container-cli]\nldconfig = ""\n${allow}`, []],
+    ["the feature alone", allow, []],
     [
       "after the unknown keys",
-      '[nvidia-container-cli]\nldconfig = "/sbin/ldconfig"\nload-kmod = true\n',
+      `[nvidia-container-cli]\nldconfig = "/sbin/ldconfig"\nload-kmod = true\n${allow}`,
       [
         unknown(3, "nvidia-container-cli.load-kmod", "nvidia-container-cli.load-kmods"),
         warning(2, "/sbin/ldconfig"),
@@ -466,6 +546,18 @@ Deno.test("checkConfig() reports type errors with the key, the expected type and
       "a dotted key",
       "nvidia-container-runtime.mode = false\n",
       `${load}"nvidia-container-runtime.mode" must be a string (line 1)`,
+    ],
+    [
+      "a cuda-compat-mode that is not a mode",
+      '[nvidia-container-runtime]\nlog-level = "info"\nmodes.legacy.cuda-compat-mode = "auto"\n',
+      `${load}"nvidia-container-runtime.modes.legacy.cuda-compat-mode" must be one of` +
+      ` "ldconfig", "mount", "disabled", "hook" or empty; got "auto" (line 3)`,
+    ],
+    [
+      "a cli-version that is not X.Y.Z",
+      '[nvidia-container-runtime-hook]\ncli-version = "1.17"\n',
+      `${load}"nvidia-container-runtime-hook.cli-version" must be a version X.Y.Z such as` +
+      ` "1.17.7"; got "1.17" (line 2)`,
     ],
   ];
   for (const [name, text, error] of table) {
@@ -639,6 +731,10 @@ Deno.test("formatCheckReport() of the defaults: one line per SPEC key, each mark
   assert.ok(
     rows.includes(`  ${"nvidia-container-runtime.mode".padEnd(width)} = "auto"  (default)`),
   );
+  const compat = "nvidia-container-runtime.modes.legacy.cuda-compat-mode";
+  assert.ok(rows.includes(`  ${compat.padEnd(width)} = "ldconfig"  (default)`));
+  const version = "nvidia-container-runtime-hook.cli-version";
+  assert.ok(rows.includes(`  ${version.padEnd(width)} = (unset)  (default)`));
 });
 
 Deno.test({
@@ -649,7 +745,8 @@ Deno.test({
     const r = checkConfig('"a\\u001b[31mb" = 1\n"c\\nd" = 2\n', "/etc/x\n.toml", ORIGIN);
     const text = formatCheckReport(r);
     assert.ok(!hasControl(text, "\n"), text);
-    assert.equal(text.split("\n").length, 1 + 21 + 2 + 1 + 1);
+    // The file line, a line per key, two warnings, the verdict, the final newline.
+    assert.equal(text.split("\n").length, 1 + 24 + 2 + 1 + 1);
   },
 });
 

@@ -21,6 +21,8 @@ interface Case {
   hostFiles: string[];
   installCli: "path" | "root" | "custom" | "none";
   cliExit: number;
+  /** What the stand-in says to `--version` (`cli-version: X`); absent: nothing. */
+  cliVersion: string | undefined;
   expect: {
     exit: number;
     argv: string[] | null;
@@ -52,6 +54,11 @@ function stringMap(v: unknown, key: string): Record<string, string> {
   return v as Record<string, string>;
 }
 
+function optionalString(v: unknown, key: string): string | undefined {
+  if (v === undefined || typeof v === "string") return v;
+  throw new Error(`case.json: "${key}" must be a string`);
+}
+
 function onlyKeys(obj: object, keys: string[], where: string): void {
   for (const k of Object.keys(obj)) {
     if (!keys.includes(k)) throw new Error(`case.json: unknown key "${k}" in ${where}`);
@@ -70,6 +77,7 @@ function readCase(dir: string): Case {
     "configVia",
     "installCli",
     "cliExit",
+    "cliVersion",
     "hostFiles",
     "expect",
   ], "case");
@@ -96,6 +104,7 @@ function readCase(dir: string): Case {
       ? "path"
       : oneOf(raw.installCli, ["path", "root", "custom", "none"], "installCli"),
     cliExit: raw.cliExit ?? 0,
+    cliVersion: optionalString(raw.cliVersion, "cliVersion"),
     expect: {
       exit: e.exit,
       argv: e.argv,
@@ -153,7 +162,7 @@ async function runCase(name: string, t: Deno.TestContext): Promise<void> {
     let cli: FakeCli | undefined;
     if (c.installCli !== "none") {
       Deno.mkdirSync(cliPath.slice(0, cliPath.lastIndexOf("/")), { recursive: true });
-      cli = writeFakeCli(cliPath, `${tmp}/record`, c.cliExit);
+      cli = writeFakeCli(cliPath, `${tmp}/record`, c.cliExit, c.cliVersion);
     }
     try {
       const toml = Deno.readTextFileSync(`${src}/config.toml`);

@@ -4,7 +4,11 @@ import { hookConfig } from "./_builders.ts";
 import { defaultHookConfig } from "../lib/hook_config.ts";
 import { parseConfig } from "../lib/parse_config.ts";
 
-/** SPEC 3.2's key table: key, type, tag, in its order. */
+/**
+ * SPEC 3.2's key table: key, type, tag, in its order, with
+ * `nvidia-container-runtime-hook.cli-version` (ours, not in the SPEC's table)
+ * after the other hook key.
+ */
 const SPEC_TABLE: [string, string, "2020" | "later"][] = [
   ["disable-require", "bool", "2020"],
   ["swarm-resource", "string", "later"],
@@ -23,10 +27,18 @@ const SPEC_TABLE: [string, string, "2020" | "later"][] = [
   ["nvidia-container-cli.ldconfig", "string, empty = unset", "2020"],
   ["nvidia-container-cli.alpha-merge-visible-devices-envvars", "bool", "2020"],
   ["nvidia-container-runtime.mode", "string", "later"],
-  ["nvidia-container-runtime.modes.legacy.cuda-compat-mode", "string, empty = unset", "later"],
+  [
+    "nvidia-container-runtime.modes.legacy.cuda-compat-mode",
+    '"ldconfig", "mount", "disabled", "hook" or ""',
+    "later",
+  ],
   ["nvidia-container-runtime-hook.skip-mode-detection", "bool", "later"],
+  // Ours, not upstream's; the tag type has no [ours] (the README tags it so).
+  ["nvidia-container-runtime-hook.cli-version", 'version "X.Y.Z", empty = unset', "later"],
   ["features.ignore-imex-channel-requests", "bool", "later"],
   ["features.disable-imex-channel-creation", "bool", "later"],
+  ["features.allow-cuda-compat-libs-from-container", "bool", "later"],
+  ["features.allow-ldconfig-from-container", "bool", "later"],
 ];
 
 const ALL_CAPS = ["compute", "compat32", "graphics", "utility", "video", "display", "ngx"];
@@ -54,10 +66,14 @@ Deno.test("CONFIG_KEYS gives the SPEC's defaults for the built-in config", async
     ["nvidia-container-cli.ldconfig", undefined],
     ["nvidia-container-cli.alpha-merge-visible-devices-envvars", false],
     ["nvidia-container-runtime.mode", "auto"],
-    ["nvidia-container-runtime.modes.legacy.cuda-compat-mode", undefined],
+    // The key is absent: the effective mode is the default.
+    ["nvidia-container-runtime.modes.legacy.cuda-compat-mode", "ldconfig"],
     ["nvidia-container-runtime-hook.skip-mode-detection", false],
+    ["nvidia-container-runtime-hook.cli-version", undefined],
     ["features.ignore-imex-channel-requests", false],
     ["features.disable-imex-channel-creation", false],
+    ["features.allow-cuda-compat-libs-from-container", false],
+    ["features.allow-ldconfig-from-container", false],
   ];
   const config = defaultHookConfig();
   for (const [key, value] of table) {
@@ -92,14 +108,17 @@ alpha-merge-visible-devices-envvars = true
 
 [nvidia-container-runtime]
 mode = "legacy"
-modes.legacy.cuda-compat-mode = "ldconfig"
+modes.legacy.cuda-compat-mode = "mount"
 
 [nvidia-container-runtime-hook]
 skip-mode-detection = true
+cli-version = "1.17.7"
 
 [features]
 ignore-imex-channel-requests = true
 disable-imex-channel-creation = true
+allow-cuda-compat-libs-from-container = true
+allow-ldconfig-from-container = true
 `;
   const config = parseConfig(text, "/etc/x.toml");
   const table: [string, unknown][] = [
@@ -120,10 +139,13 @@ disable-imex-channel-creation = true
     ["nvidia-container-cli.ldconfig", "@/sbin/ldconfig"],
     ["nvidia-container-cli.alpha-merge-visible-devices-envvars", true],
     ["nvidia-container-runtime.mode", "legacy"],
-    ["nvidia-container-runtime.modes.legacy.cuda-compat-mode", "ldconfig"],
+    ["nvidia-container-runtime.modes.legacy.cuda-compat-mode", "mount"],
     ["nvidia-container-runtime-hook.skip-mode-detection", true],
+    ["nvidia-container-runtime-hook.cli-version", "1.17.7"],
     ["features.ignore-imex-channel-requests", true],
     ["features.disable-imex-channel-creation", true],
+    ["features.allow-cuda-compat-libs-from-container", true],
+    ["features.allow-ldconfig-from-container", true],
   ];
   assert.deepEqual(table.map(([k]) => k), SPEC_TABLE.map(([k]) => k), "every key is covered");
   for (const [key, value] of table) {
@@ -131,6 +153,47 @@ disable-imex-channel-creation = true
       const entry = CONFIG_KEYS.find((k) => k.key === key);
       assert.ok(entry !== undefined);
       assert.deepEqual(entry.value(config), value);
+    });
+  }
+});
+
+Deno.test("CONFIG_KEYS shows the effective cuda-compat-mode and the cli-version", async (t) => {
+  const table: [string, string, unknown][] = [
+    ["cuda-compat-mode absent: the default", "", "ldconfig"],
+    [
+      "cuda-compat-mode empty stays empty",
+      '[nvidia-container-runtime]\nmodes.legacy.cuda-compat-mode = ""\n',
+      "",
+    ],
+    [
+      "cuda-compat-mode hook",
+      '[nvidia-container-runtime]\nmodes.legacy.cuda-compat-mode = "hook"\n',
+      "hook",
+    ],
+    [
+      "cuda-compat-mode disabled",
+      '[nvidia-container-runtime]\nmodes.legacy.cuda-compat-mode = "disabled"\n',
+      "disabled",
+    ],
+  ];
+  const compat = CONFIG_KEYS.find((k) =>
+    k.key === "nvidia-container-runtime.modes.legacy.cuda-compat-mode"
+  );
+  assert.ok(compat !== undefined);
+  for (const [name, text, value] of table) {
+    await t.step(name, () => assert.equal(compat.value(parseConfig(text, "/etc/x.toml")), value));
+  }
+  const version = CONFIG_KEYS.find((k) => k.key === "nvidia-container-runtime-hook.cli-version");
+  assert.ok(version !== undefined);
+  const versions: [string, string | undefined][] = [
+    ['cli-version = ""', undefined],
+    ['cli-version = "0.0.0"', "0.0.0"],
+    ['cli-version = "2.10.300"', "2.10.300"],
+  ];
+  for (const [line, value] of versions) {
+    await t.step(line, () => {
+      const text = `[nvidia-container-runtime-hook]\n${line}\n`;
+      assert.equal(version.value(parseConfig(text, "/etc/x.toml")), value);
     });
   }
 });
@@ -206,19 +269,23 @@ Deno.test("isToleratedKey() refuses everything else, by table name and not strin
 });
 
 Deno.test("ldconfigWarning() warns only about an ldconfig without @", async (t) => {
+  // A config holds an ldconfig without @ only when the feature allows it.
+  const allowed = {
+    features: { ...defaultHookConfig().features, allowLdconfigFromContainer: true },
+  };
   const table: [string | undefined, string | undefined][] = [
     [undefined, undefined],
     ["@/sbin/ldconfig", undefined],
     [
       "/sbin/ldconfig",
       'nvidia-container-cli.ldconfig "/sbin/ldconfig" does not start with "@": the CLI will run' +
-      " the container's ldconfig, not the host's",
+      " the container's ldconfig, not the host's (allowed by features.allow-ldconfig-from-container)",
     ],
   ];
   for (const [ldconfig, expected] of table) {
     await t.step(String(ldconfig), () => {
       assert.equal(
-        ldconfigWarning(hookConfig(ldconfig === undefined ? {} : { ldconfig })),
+        ldconfigWarning(hookConfig(ldconfig === undefined ? {} : { ldconfig }, allowed)),
         expected,
       );
     });

@@ -7,6 +7,7 @@ import {
   type GpuDecision,
   IMEX_CHANNELS,
   isLegacy,
+  MAX_REQUIREMENTS,
   mergeVisibleDevices,
   VISIBLE_DEVICES,
 } from "../lib/decide_gpu.ts";
@@ -613,6 +614,84 @@ Deno.test("decideGpu() does not parse CUDA_VERSION of an image that is not legac
   );
 });
 
+/** `n` distinct `NVIDIA_REQUIRE_Rk=rk` variables. */
+function requireVars(n: number): string[] {
+  return Array.from({ length: n }, (_, k) => `NVIDIA_REQUIRE_R${k}=r${k}`);
+}
+
+function tooMany(n: number, legacy: boolean): string {
+  return `Cannot pass ${n} requirements to nvidia-container-cli: it accepts at most 32` +
+    ` (NVIDIA_REQUIRE_* variables${legacy ? " and CUDA_VERSION" : ""})`;
+}
+
+Deno.test("decideGpu() passes at most MAX_REQUIREMENTS (32) requirements", async (t) => {
+  assert.equal(MAX_REQUIREMENTS, 32);
+  await t.step("32 are passed", () => {
+    const decision = wants(decide(["NVIDIA_VISIBLE_DEVICES=0", ...requireVars(32)]));
+    assert.equal(decision.requirements.length, 32);
+    assert.deepEqual(decision.requirements.at(-1), req("r31", "NVIDIA_REQUIRE_R31"));
+  });
+  await t.step("33 are refused", () => {
+    throwsExactly(
+      () => decide(["NVIDIA_VISIBLE_DEVICES=0", ...requireVars(33)]),
+      tooMany(33, false),
+      PolicyError,
+    );
+  });
+  await t.step("1000 are refused with their count", () => {
+    throwsExactly(
+      () => decide(["NVIDIA_VISIBLE_DEVICES=0", ...requireVars(1000)]),
+      tooMany(1000, false),
+      PolicyError,
+    );
+  });
+  await t.step("a legacy image counts CUDA_VERSION: 31 variables and it are passed", () => {
+    const decision = wants(decide(["CUDA_VERSION=11.0", ...requireVars(31)]));
+    assert.equal(decision.requirements.length, 32);
+    assert.deepEqual(decision.requirements.at(-1), req("cuda>=11.0", "CUDA_VERSION"));
+  });
+  await t.step("a legacy image counts CUDA_VERSION: 32 variables and it are refused", () => {
+    throwsExactly(
+      () => decide(["CUDA_VERSION=11.0", ...requireVars(32)]),
+      tooMany(33, true),
+      PolicyError,
+    );
+  });
+  await t.step("empty values and NVIDIA_REQUIRE_JETPACK* are not counted", () => {
+    const entries = [
+      "NVIDIA_VISIBLE_DEVICES=0",
+      ...requireVars(32),
+      "NVIDIA_REQUIRE_EMPTY=",
+      "NVIDIA_REQUIRE_JETPACK=csv-mounts=all",
+      "NVIDIA_REQUIRE_JETPACK_HOST_MOUNTS=/usr/lib",
+    ];
+    assert.equal(wants(decide(entries)).requirements.length, 32);
+  });
+  await t.step("a repeated variable counts once (its last value)", () => {
+    const entries = ["NVIDIA_VISIBLE_DEVICES=0", ...requireVars(32), "NVIDIA_REQUIRE_R0=again"];
+    assert.equal(wants(decide(entries)).requirements.length, 32);
+  });
+  await t.step("none are counted when requirements are disabled", () => {
+    const disabled = config({ disableRequire: true });
+    assert.deepEqual(
+      wants(decide(["NVIDIA_VISIBLE_DEVICES=0", ...requireVars(33)], false, disabled)).requirements,
+      [],
+    );
+    assert.deepEqual(
+      wants(decide(["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_DISABLE_REQUIRE=true", ...requireVars(33)]))
+        .requirements,
+      [],
+    );
+  });
+  await t.step("not checked for a container that wants no GPU", () => {
+    assert.deepEqual(decide(requireVars(33)), NOT_SET);
+    assert.deepEqual(
+      decide(["NVIDIA_VISIBLE_DEVICES=void", ...requireVars(33)]),
+      voided(VISIBLE_DEVICES),
+    );
+  });
+});
+
 Deno.test("decideGpu() drops all requirements when disable-require is set", async (t) => {
   const c = config({ disableRequire: true });
   await t.step("NVIDIA_REQUIRE_*", () => {
@@ -757,7 +836,7 @@ Deno.test("decideGpu() refuses MIG options in an unprivileged container", async 
 
 // --- error precedence and non-GPU containers ---
 
-Deno.test("decideGpu() checks MIG config, MIG monitor, CUDA_VERSION, capabilities in that order", async (t) => {
+Deno.test("decideGpu() checks MIG config, MIG monitor, CUDA_VERSION, requirements, capabilities, IMEX, mode in that order", async (t) => {
   const mig = "NVIDIA_MIG_CONFIG_DEVICES=all";
   const monitor = "NVIDIA_MIG_MONITOR_DEVICES=all";
   const cuda = "CUDA_VERSION=bad";
@@ -807,6 +886,39 @@ Deno.test("decideGpu() checks MIG config, MIG monitor, CUDA_VERSION, capabilitie
     throwsExactly(
       () => decide([mig, "NVIDIA_VISIBLE_DEVICES=0"], false, top({ runtime: { mode: "csv" } })),
       migError("NVIDIA_MIG_CONFIG_DEVICES"),
+      PolicyError,
+    );
+  });
+  const many = requireVars(33);
+  const imex = `${IMEX_CHANNELS}=x`;
+  const cdi = top({ runtime: { mode: "cdi" } });
+  await t.step("MIG monitor before the requirements", () => {
+    throwsExactly(
+      () => decide([...many, monitor, "NVIDIA_VISIBLE_DEVICES=0"]),
+      migError("NVIDIA_MIG_MONITOR_DEVICES"),
+      PolicyError,
+    );
+  });
+  await t.step("CUDA_VERSION before the requirements", () => {
+    throwsExactly(() => decide([...many, cuda]), cudaError("bad"));
+  });
+  await t.step("requirements before capabilities, IMEX and the mode", () => {
+    throwsExactly(
+      () => decide([caps, imex, ...many, "NVIDIA_VISIBLE_DEVICES=0"], false, cdi),
+      tooMany(33, false),
+      PolicyError,
+    );
+  });
+  await t.step("capabilities before IMEX", () => {
+    throwsExactly(
+      () => decide([caps, imex, "NVIDIA_VISIBLE_DEVICES=0"], false, cdi),
+      capabilityError("bogus"),
+    );
+  });
+  await t.step("IMEX before the mode", () => {
+    throwsExactly(
+      () => decide([imex, "NVIDIA_VISIBLE_DEVICES=0"], false, cdi),
+      imexError("x"),
       PolicyError,
     );
   });
@@ -1250,28 +1362,42 @@ Deno.test("decideGpu() refuses a requested capability outside supported-driver-c
 
 // --- 5.8 [later] IMEX channels ---
 
+/** The note of an IMEX request "all", which asks for no channel. */
+const IMEX_ALL_NOTE =
+  'IMEX request "all" asks for no channel (nvidia-container-cli accepts only channel numbers)';
+
+/** The refusal of one IMEX channel taken from `from`. */
+function imexError(id: string, from = IMEX_CHANNELS): string {
+  return `Cannot request IMEX channel ${JSON.stringify(id)} from ${from}: a channel is a` +
+    ` decimal number below 1048576, or the only item is "all"`;
+}
+
 Deno.test("decideGpu() reads NVIDIA_IMEX_CHANNELS of a GPU container", async (t) => {
-  const table: [string, Wants["imexChannels"]][] = [
-    ["0", { kind: "list", ids: ["0"] }],
-    ["0,1", { kind: "list", ids: ["0", "1"] }],
-    [" 1 , 0 ,,1", { kind: "list", ids: ["1", "0"] }],
-    ["all", { kind: "all" }],
-    [" all ", { kind: "all" }],
-    ["0,all", { kind: "all" }],
-    ["none", { kind: "none" }],
-    ["0,none", { kind: "none" }],
-    ["void", { kind: "none" }],
-    ["all,void", { kind: "none" }],
-    ["", { kind: "none" }],
-    [" , ", { kind: "none" }],
-    ["ALL", { kind: "list", ids: ["ALL"] }],
+  const table: [string, Wants["imexChannels"], string[]][] = [
+    ["0", { kind: "list", ids: ["0"] }, []],
+    ["0,1", { kind: "list", ids: ["0", "1"] }, []],
+    [" 1 , 0 ,,1", { kind: "list", ids: ["1", "0"] }, []],
+    ["1048575", { kind: "list", ids: ["1048575"] }, []],
+    // all asks for no channel (the CLI refuses --imex-channel=all), with a note.
+    ["all", { kind: "all" }, [IMEX_ALL_NOTE]],
+    [" all ", { kind: "all" }, [IMEX_ALL_NOTE]],
+    // Device-list precedence: any all item makes the request all.
+    ["0,all", { kind: "all" }, [IMEX_ALL_NOTE]],
+    ["x,all", { kind: "all" }, [IMEX_ALL_NOTE]],
+    ["none", { kind: "none" }, []],
+    ["0,none", { kind: "none" }, []],
+    ["x,none", { kind: "none" }, []],
+    ["void", { kind: "none" }, []],
+    ["all,void", { kind: "none" }, []],
+    ["", { kind: "none" }, []],
+    [" , ", { kind: "none" }, []],
   ];
-  for (const [value, imexChannels] of table) {
+  for (const [value, imexChannels, notes] of table) {
     await t.step(JSON.stringify(value), () => {
       const decision = wants(decide(["NVIDIA_VISIBLE_DEVICES=all", `${IMEX_CHANNELS}=${value}`]));
       assert.deepEqual(decision.imexChannels, imexChannels);
       assert.equal(decision.imexSource, "env");
-      assert.deepEqual(decision.notes, []);
+      assert.deepEqual(decision.notes, notes);
     });
   }
   await t.step("absent", () => {
@@ -1331,6 +1457,7 @@ Deno.test("decideGpu() takes IMEX channels from mounts before NVIDIA_IMEX_CHANNE
         devices: { kind: "list", ids: ["GPU-1"] },
         imexChannels: { kind: "all" },
         imexSource: "mounts",
+        notes: [IMEX_ALL_NOTE],
       },
     ],
     [
@@ -1369,6 +1496,68 @@ Deno.test("decideGpu() takes IMEX channels from mounts before NVIDIA_IMEX_CHANNE
       assert.deepEqual(decideWith(entries, mounts, c), gpu(fields));
     });
   }
+});
+
+Deno.test("decideGpu() refuses an IMEX channel the CLI cannot take, naming where it came from", async (t) => {
+  const table: [string, string][] = [
+    ["1048576", "1048576"],
+    ["-1", "-1"],
+    ["0x1", "0x1"],
+    ["ALL", "ALL"],
+    ["None", "None"],
+    ["1,2,three", "three"],
+    ["00000000000000001", "00000000000000001"],
+  ];
+  for (const [value, bad] of table) {
+    await t.step(`${IMEX_CHANNELS}=${JSON.stringify(value)}`, () => {
+      throwsExactly(
+        () => decide(["NVIDIA_VISIBLE_DEVICES=0", `${IMEX_CHANNELS}=${value}`]),
+        imexError(bad),
+        PolicyError,
+      );
+    });
+  }
+  await t.step("IMEX volume mounts", () => {
+    throwsExactly(
+      () =>
+        decideWith(
+          ["NVIDIA_VISIBLE_DEVICES=0", `${IMEX_CHANNELS}=0`],
+          [devNull(`${VAR_RUN}/imex/0`), devNull(`${VAR_RUN}/imex/x`)],
+          MOUNTS_ON,
+        ),
+      imexError("x", "the IMEX volume mounts"),
+      PolicyError,
+    );
+  });
+  await t.step("a bad variable is not read when IMEX mounts win", () => {
+    assert.deepEqual(
+      wants(decideWith(
+        ["NVIDIA_VISIBLE_DEVICES=0", `${IMEX_CHANNELS}=x`],
+        [devNull(`${VAR_RUN}/imex/7`)],
+        MOUNTS_ON,
+      )).imexChannels,
+      { kind: "list", ids: ["7"] },
+    );
+  });
+  await t.step("not checked when IMEX requests are ignored", () => {
+    const c = top({ features: { ignoreImexChannelRequests: true } });
+    const decision = wants(decide(["NVIDIA_VISIBLE_DEVICES=0", `${IMEX_CHANNELS}=x`], false, c));
+    assert.deepEqual(decision.imexChannels, { kind: "none" });
+  });
+  await t.step("not checked when the variable is gated off", () => {
+    const gated = top({ acceptEnvvarUnprivileged: false, acceptDeviceListAsVolumeMounts: true });
+    const decision = wants(
+      decideWith([`${IMEX_CHANNELS}=x`], [devNull(`${VAR_RUN}/0`)], gated),
+    );
+    assert.deepEqual(decision.imexChannels, { kind: "none" });
+  });
+  await t.step("not checked for a container that wants no GPU", () => {
+    assert.deepEqual(decide([`${IMEX_CHANNELS}=x`]), NOT_SET);
+    assert.deepEqual(
+      decide(["NVIDIA_VISIBLE_DEVICES=void", `${IMEX_CHANNELS}=x`]),
+      voided(VISIBLE_DEVICES),
+    );
+  });
 });
 
 Deno.test("decideGpu() drops every IMEX request when features.ignore-imex-channel-requests", async (t) => {

@@ -133,7 +133,11 @@ function fullFacts(): ExplainFacts {
       capabilities: PRIVILEGED,
     },
     hookConfig(),
-    { cli: { path: CLI, searched: true }, argv: FULL_ARGV },
+    // A 1.17.0 CLI takes no compat option: none in the argv.
+    {
+      cli: { path: CLI, searched: true, version: { value: "1.17.0", source: "--version" } },
+      argv: FULL_ARGV,
+    },
   );
 }
 
@@ -156,7 +160,7 @@ const FULL_REPORT: ExplainReport = report({
   ],
   mig: { config: "all", monitor: "0" },
   imex: { request: ["0", "1"], source: "env" },
-  cli: { path: CLI, searched: true },
+  cli: { path: CLI, searched: true, version: { value: "1.17.0", source: "--version" } },
   argv: FULL_ARGV,
 });
 
@@ -429,6 +433,58 @@ Deno.test("explainReport() names the source of devices, capabilities and require
   }
 });
 
+Deno.test("explainReport() and formatExplain() show that IMEX all asks for no channel", () => {
+  const note =
+    'IMEX request "all" asks for no channel (nvidia-container-cli accepts only channel numbers)';
+  const argv = [CLI, "--load-kmods", "configure", "--device=0", "--utility", "--pid=4242", ROOTFS];
+  const r = explainReport(
+    facts({ env: ["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_IMEX_CHANNELS=all"] }, hookConfig(), {
+      cli: { path: CLI, searched: false, version: { value: null, source: "--version" } },
+      argv,
+    }),
+  );
+  assert.deepEqual(r.imex, { request: "all", source: "env" });
+  assert.deepEqual(r.notes, [note]);
+  assert.deepEqual(formatExplain(r).split("\n").slice(-6), [
+    row("imex", "all  (from env)"),
+    row("cli", CLI),
+    row("cli version", "unknown  (from --version)"),
+    row("argv", argv.map((a) => JSON.stringify(a)).join(" ")),
+    row("note", note),
+    "",
+  ]);
+});
+
+Deno.test("formatExplain() shows the CLI version and where it was learnt", async (t) => {
+  const table: [ExplainReport["cli"], string[]][] = [
+    [{ path: CLI, searched: false, version: null }, [row("cli", CLI)]],
+    [{ path: CLI, searched: false, version: { value: "1.17.7", source: "config" } }, [
+      row("cli", CLI),
+      row("cli version", "1.17.7  (from config)"),
+    ]],
+    [{ path: CLI, searched: true, version: { value: "1.17.5", source: "cache" } }, [
+      row("cli", `${CLI} (found by search)`),
+      row("cli version", "1.17.5  (from cache)"),
+    ]],
+    [{ path: CLI, searched: false, version: { value: "2.0.0", source: "--version" } }, [
+      row("cli", CLI),
+      row("cli version", "2.0.0  (from --version)"),
+    ]],
+    [{ path: CLI, searched: false, version: { value: null, source: "cache" } }, [
+      row("cli", CLI),
+      row("cli version", "unknown  (from cache)"),
+    ]],
+  ];
+  for (const [cli, rows] of table) {
+    await t.step(JSON.stringify(cli?.version), () => {
+      const lines = formatExplain({ ...FULL_REPORT, cli }).split("\n");
+      const start = lines.indexOf(row("imex", "0,1  (from env)")) + 1;
+      const end = lines.findIndex((l) => l.startsWith("argv"));
+      assert.deepEqual(lines.slice(start, end), rows);
+    });
+  }
+});
+
 Deno.test("explainReport() keeps the policy's notes and pid null for --bundle", () => {
   const f = facts(
     { env: ["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_IMEX_CHANNELS=1"] },
@@ -524,10 +580,21 @@ Deno.test("envWarnings() warns when NVIDIA_VISIBLE_DEVICES is ignored by the env
   }
 });
 
-Deno.test("envWarnings() warns about an ldconfig without @, after the variables", async (t) => {
-  const warning = (v: string) =>
-    `nvidia-container-cli.ldconfig ${JSON.stringify(v)} does not start with "@": the CLI will` +
-    ` run the container's ldconfig, not the host's`;
+/** A config that loads an ldconfig without @ (only the feature allows it). */
+function allowedLdconfig(ldconfig: string | undefined, top: Parameters<typeof hookConfig>[1] = {}) {
+  return hookConfig({ ldconfig }, {
+    ...top,
+    features: { allowLdconfigFromContainer: true },
+  });
+}
+
+const LDCONFIG_WARNING = (v: string) =>
+  `nvidia-container-cli.ldconfig ${JSON.stringify(v)} does not start with "@": the CLI will` +
+  ` run the container's ldconfig, not the host's (allowed by` +
+  ` features.allow-ldconfig-from-container)`;
+
+Deno.test("envWarnings() warns about an allowed ldconfig without @, after the variables", async (t) => {
+  const warning = LDCONFIG_WARNING;
   const table: [string | undefined, string[]][] = [
     ["/sbin/ldconfig", [warning("/sbin/ldconfig")]],
     ["ldconfig", [warning("ldconfig")]],
@@ -537,12 +604,12 @@ Deno.test("envWarnings() warns about an ldconfig without @, after the variables"
   ];
   for (const [ldconfig, warnings] of table) {
     await t.step(String(ldconfig), () => {
-      assert.deepEqual(envWarnings(new Map(), true, hookConfig({ ldconfig })), warnings);
+      assert.deepEqual(envWarnings(new Map(), true, allowedLdconfig(ldconfig)), warnings);
     });
   }
   await t.step("order: misspellings, the gate, ldconfig", () => {
     const env = new Map([["NVIDIA_VISIBLE_DEVICES", "0"], ["NVIDIA_DISABLE_REQUIRES", "1"]]);
-    const config = hookConfig({ ldconfig: "/sbin/ldconfig" }, { acceptEnvvarUnprivileged: false });
+    const config = allowedLdconfig("/sbin/ldconfig", { acceptEnvvarUnprivileged: false });
     assert.deepEqual(envWarnings(env, false, config), [
       "NVIDIA_DISABLE_REQUIRES has no effect; did you mean NVIDIA_DISABLE_REQUIRE?",
       `NVIDIA_VISIBLE_DEVICES is ignored: the container is unprivileged and ${GATE} = false`,
@@ -554,12 +621,11 @@ Deno.test("envWarnings() warns about an ldconfig without @, after the variables"
 Deno.test("explainReport() carries the warnings of the container and config", () => {
   const f = facts(
     { env: ["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_DISABLE_REQUIRES=1"] },
-    hookConfig({ ldconfig: "/sbin/ldconfig" }),
+    allowedLdconfig("/sbin/ldconfig"),
   );
   assert.deepEqual(explainReport(f).warnings, [
     "NVIDIA_DISABLE_REQUIRES has no effect; did you mean NVIDIA_DISABLE_REQUIRE?",
-    `nvidia-container-cli.ldconfig "/sbin/ldconfig" does not start with "@": the CLI will run` +
-    ` the container's ldconfig, not the host's`,
+    LDCONFIG_WARNING("/sbin/ldconfig"),
   ]);
 });
 
@@ -587,6 +653,7 @@ Deno.test("formatExplain() of a GPU container: one aligned line per fact", () =>
       row("mig monitor", "0"),
       row("imex", "0,1  (from env)"),
       row("cli", `${CLI} (found by search)`),
+      row("cli version", "1.17.0  (from --version)"),
       row("argv", FULL_ARGV.map((a) => JSON.stringify(a)).join(" ")),
       "",
     ].join("\n"),
@@ -600,7 +667,7 @@ Deno.test("formatExplain() of a legacy image from a bundle directory", () => {
       configFile: null,
       configOrigin: "built-in defaults",
       pid: null,
-      cli: { path: CLI, searched: false },
+      cli: { path: CLI, searched: false, version: null },
       argv,
     }),
   );
@@ -648,7 +715,7 @@ Deno.test("formatExplain() shows none for empty lists, then notes, warnings, err
     requirements: [],
     mig: { config: null, monitor: null },
     imex: { request: "none", source: "none" },
-    cli: { path: CLI, searched: false },
+    cli: { path: CLI, searched: false, version: null },
     argv: null,
     notes: ["n1"],
     warnings: ["w1", "w2"],

@@ -31,7 +31,9 @@ import {
   SWARM_NAMES,
 } from "./_fuzz.ts";
 import { buildArgv } from "../lib/build_argv.ts";
-import { decideGpu } from "../lib/decide_gpu.ts";
+import { type CliVersion, compatSupport, parseVersionNumber } from "../lib/cli_version.ts";
+import { cudaCompatOption } from "../lib/cuda_compat.ts";
+import { decideGpu, MAX_REQUIREMENTS } from "../lib/decide_gpu.ts";
 import { parseEnv } from "../lib/env_map.ts";
 import { HostError, InputError, PolicyError } from "../lib/errors.ts";
 import { defaultHookConfig, type HookConfig } from "../lib/hook_config.ts";
@@ -47,6 +49,7 @@ const CLI = "/usr/bin/nvidia-container-cli";
 
 const STATE_ERROR = "Cannot parse container state on stdin: ";
 const SPEC_ERROR = `Cannot parse ${SPEC_FILE}: `;
+const COMPAT_ERROR = "Cannot honour nvidia-container-runtime.modes.legacy.cuda-compat-mode ";
 const CONFIG_ERRORS = [
   `Cannot parse config file ${CONFIG_FILE}: `,
   `Cannot load config file ${CONFIG_FILE}: `,
@@ -232,6 +235,8 @@ const CONFIGURE_VALUED = new Set([
   "--require=",
   "--pid=",
 ]);
+/** The compat-library options, one of which may follow `configure`. */
+const COMPAT_FLAGS = new Set(["--no-cntlibs"]);
 
 /** `--name=` of `--name=value`, or the element itself. */
 function optionName(element: string): string {
@@ -245,6 +250,8 @@ type Wants = Extract<Decision, { wantsGpu: true }>;
 interface ArgvFacts {
   config: HookConfig;
   decision: Wants;
+  /** The compat-library option given to buildArgv(). */
+  compatOption: string | undefined;
   env: ReadonlyMap<string, string>;
   /** `destination` of every mount of the container. */
   destinations: readonly string[];
@@ -275,7 +282,7 @@ function assertArgv(argv: readonly string[], f: ArgvFacts): void {
   argv.slice(at + 1, -1).forEach((el) => {
     const name = optionName(el);
     assert.ok(
-      CONFIGURE_FLAGS.has(el) || CONFIGURE_VALUED.has(name),
+      CONFIGURE_FLAGS.has(el) || COMPAT_FLAGS.has(el) || CONFIGURE_VALUED.has(name),
       `unknown configure option ${show(el)}`,
     );
     names.push(name);
@@ -287,7 +294,7 @@ function assertArgv(argv: readonly string[], f: ArgvFacts): void {
   assert.equal(argv[argv.length - 2], `--pid=${f.pid}`);
   const all = (prefix: string) => argv.filter((el) => el.startsWith(prefix));
   const count = (el: string) => argv.filter((x) => x === el).length;
-  const { cli, features, runtime } = f.config;
+  const { cli, features } = f.config;
   assert.equal(count("--load-kmods"), cli.loadKmods ? 1 : 0);
   assert.equal(count("--no-pivot"), cli.noPivot ? 1 : 0);
   assert.equal(count("--no-cgroups"), cli.noCgroups ? 1 : 0);
@@ -299,11 +306,14 @@ function assertArgv(argv: readonly string[], f: ArgvFacts): void {
     ["--ldcache=", cli.ldcache],
     ["--user=", cli.user],
     ["--ldconfig=", cli.ldconfig],
-    ["--cuda-compat-mode=", runtime.cudaCompatMode],
   ];
   for (const [prefix, value] of configured) {
     assert.deepEqual(all(prefix), value === undefined ? [] : [prefix + value], prefix);
   }
+  // The compat option, if any, right after configure; no other.
+  const compat = argv.filter((el) => el.startsWith("--cuda-compat-mode=") || COMPAT_FLAGS.has(el));
+  assert.deepEqual(compat, f.compatOption === undefined ? [] : [f.compatOption], "compat option");
+  if (f.compatOption !== undefined) assert.equal(argv[at + 1], f.compatOption);
   // Container values: only inside the element of their option, as decided.
   const d = f.decision;
   assert.deepEqual(
@@ -311,6 +321,7 @@ function assertArgv(argv: readonly string[], f: ArgvFacts): void {
     d.capabilities.map((c) => `--${c}`),
   );
   const required = d.requirements.map(valueOf);
+  assert.ok(required.length <= MAX_REQUIREMENTS, `${required.length} requirements`);
   assert.deepEqual(all("--require=").map((el) => el.slice("--require=".length)), required);
   const requireValues = [...f.env].filter(([k]) => k.startsWith("NVIDIA_REQUIRE_")).map((e) =>
     e[1]
@@ -323,9 +334,13 @@ function assertArgv(argv: readonly string[], f: ArgvFacts): void {
   const fromContainer = (id: string) =>
     id !== "" &&
     (items.has(id) || f.destinations.some((dest) => posix.resolve("/", dest).endsWith(`/${id}`)));
-  const listed = (request: { kind: string; ids?: readonly string[] }, prefix: string) => {
+  const listed = (
+    request: { kind: string; ids?: readonly string[] },
+    prefix: string,
+    all_: "all" | "nothing",
+  ) => {
     const want = request.kind === "all"
-      ? [`${prefix}all`]
+      ? all_ === "all" ? [`${prefix}all`] : []
       : request.kind === "list"
       ? [prefix + (request.ids ?? []).join(",")]
       : [];
@@ -334,8 +349,14 @@ function assertArgv(argv: readonly string[], f: ArgvFacts): void {
       assert.ok(fromContainer(id), `${prefix} item ${show(id)} is not a container value`);
     }
   };
-  listed(d.devices, "--device=");
-  listed(d.imexChannels, "--imex-channel=");
+  listed(d.devices, "--device=", "all");
+  // IMEX all asks for no channel; the channels are what the CLI takes.
+  listed(d.imexChannels, "--imex-channel=", "nothing");
+  if (d.imexChannels.kind === "list") {
+    for (const id of d.imexChannels.ids) {
+      assert.ok(/^[0-9]{1,16}$/.test(id) && Number(id) < 2 ** 20, `IMEX channel ${show(id)}`);
+    }
+  }
   const mig: [string, string | undefined, string][] = [
     ["--mig-config=", d.migConfig, "NVIDIA_MIG_CONFIG_DEVICES"],
     ["--mig-monitor=", d.migMonitor, "NVIDIA_MIG_MONITOR_DEVICES"],
@@ -367,6 +388,25 @@ function assertConfigShape(config: HookConfig): void {
   assert.ok(Array.isArray(cli.environment));
   for (const entry of cli.environment) {
     assert.ok(typeof entry === "string" && entry.indexOf("=") >= 1, `environment ${show(entry)}`);
+  }
+  const mode = config.runtime.cudaCompatMode;
+  assert.ok(
+    [undefined, "", "ldconfig", "mount", "disabled", "hook"].includes(mode),
+    `cuda-compat-mode ${show(mode)}`,
+  );
+  const v = config.cliVersion;
+  if (v !== undefined) {
+    for (const part of [v.major, v.minor, v.patch]) {
+      assert.ok(Number.isSafeInteger(part) && part >= 0);
+    }
+  }
+  // An ldconfig without @ loads only when allowed.
+  if (cli.ldconfig !== undefined && !cli.ldconfig.startsWith("@")) {
+    assert.equal(
+      config.features.allowLdconfigFromContainer,
+      true,
+      `ldconfig ${show(cli.ldconfig)}`,
+    );
   }
 }
 
@@ -510,6 +550,14 @@ Deno.test("decideGpu() and buildArgv() keep every container value inside one opt
         : g.stateText(),
       spec: gpuSpecText(g),
       debugFlag: g.chance(0.2),
+      // What the CLI would say to --version, when the config does not say.
+      cliVersion: g.pick<CliVersion | undefined>([
+        undefined,
+        { major: 1, minor: 17, patch: 0 },
+        { major: 1, minor: 17, patch: 5 },
+        { major: 1, minor: 17, patch: 7 },
+        { major: 2, minor: 0, patch: 0 },
+      ]),
     }),
     (input, g) => {
       runs++;
@@ -529,6 +577,20 @@ Deno.test("decideGpu() and buildArgv() keep every container value inside one opt
         assert.equal(typeof decision.reason, "string");
         return;
       }
+      const version = config.cliVersion ?? input.cliVersion;
+      let compatOption: string | undefined;
+      try {
+        compatOption = cudaCompatOption(config, {
+          path: CLI,
+          version,
+          support: version === undefined ? "none" : compatSupport(version),
+        });
+      } catch (e) {
+        assertHookError(e, [COMPAT_ERROR], g.markers);
+        // Only a configured mode can be refused: the default always has an option.
+        assert.notEqual(config.runtime.cudaCompatMode, undefined, "refused the default mode");
+        return;
+      }
       gpu++;
       const argv = attempt(
         () =>
@@ -537,6 +599,7 @@ Deno.test("decideGpu() and buildArgv() keep every container value inside one opt
             debugFlag: input.debugFlag,
             pid: state.pid,
             rootfs: spec.rootfs,
+            compatOption,
           }),
         ["Cannot pass "],
         g.markers,
@@ -550,6 +613,7 @@ Deno.test("decideGpu() and buildArgv() keep every container value inside one opt
       assertArgv(argv, {
         config,
         decision,
+        compatOption,
         env: spec.env,
         destinations: spec.mounts.flatMap((m) => m.destination ?? []),
         pid: state.pid,
@@ -617,10 +681,18 @@ Deno.test("parseConfig() reads back every setting of a valid file with hostile s
       ],
       ["environment", c.environment, set("nvidia-container-cli.environment") ?? []],
       ["mode", config.runtime.mode, set("nvidia-container-runtime.mode") ?? d.runtime.mode],
+      // "" is a mode of its own (disabled unless compat libraries are allowed).
       [
         "cuda-compat-mode",
         config.runtime.cudaCompatMode,
-        unset("nvidia-container-runtime.modes.legacy.cuda-compat-mode"),
+        set("nvidia-container-runtime.modes.legacy.cuda-compat-mode"),
+      ],
+      [
+        "cli-version",
+        config.cliVersion,
+        ((v) => (typeof v === "string" && v !== "" ? parseVersionNumber(v) : undefined))(
+          set("nvidia-container-runtime-hook.cli-version"),
+        ),
       ],
       [
         "skip-mode-detection",
@@ -636,6 +708,17 @@ Deno.test("parseConfig() reads back every setting of a valid file with hostile s
         "disable-imex-channel-creation",
         config.features.disableImexChannelCreation,
         set("features.disable-imex-channel-creation") ?? d.features.disableImexChannelCreation,
+      ],
+      [
+        "allow-cuda-compat-libs-from-container",
+        config.features.allowCudaCompatLibsFromContainer,
+        set("features.allow-cuda-compat-libs-from-container") ??
+          d.features.allowCudaCompatLibsFromContainer,
+      ],
+      [
+        "allow-ldconfig-from-container",
+        config.features.allowLdconfigFromContainer,
+        set("features.allow-ldconfig-from-container") ?? d.features.allowLdconfigFromContainer,
       ],
     ];
     for (const [key, got, expected] of want) assert.deepEqual(got, expected, key);
@@ -678,6 +761,10 @@ function pipeline(specText: string, config = defaultHookConfig()): string[] | st
 }
 
 type Outcome = "accepted" | "error";
+
+/** `n` variables `NVIDIA_REQUIRE_i=--no-cgroups i`. */
+const manyRequirements = (n: number) =>
+  Array.from({ length: n }, (_, i) => `NVIDIA_REQUIRE_${i}=--no-cgroups ${i}`);
 
 Deno.test("every parser handles huge and deeply nested inputs in bounded time", async (t) => {
   const MiB = 1024 * 1024;
@@ -863,21 +950,55 @@ Deno.test("every parser handles huge and deeply nested inputs in bounded time", 
       (r) => assert.equal((r as string[]).length, 7),
     ],
     [
-      "policy: 10000 NVIDIA_REQUIRE_* variables, one --require each",
+      // The CLI takes at most 32 --require: refused as a policy error, not passed on.
+      "policy: 10000 NVIDIA_REQUIRE_* variables are refused",
+      () => {
+        try {
+          return pipeline(envSpec(["NVIDIA_VISIBLE_DEVICES=0", ...manyRequirements(10000)]));
+        } catch (e) {
+          assert.ok(e instanceof PolicyError, String(e));
+          throw e;
+        }
+      },
+      [
+        "Cannot pass 10000 requirements to nvidia-container-cli: it accepts at most 32" +
+        " (NVIDIA_REQUIRE_* variables)",
+      ],
+      "error",
+    ],
+    [
+      "policy: 10000 NVIDIA_REQUIRE_* variables with NVIDIA_DISABLE_REQUIRE, none passed",
       () =>
         pipeline(
           envSpec([
             "NVIDIA_VISIBLE_DEVICES=0",
-            ...Array.from({ length: 10000 }, (_, i) => `NVIDIA_REQUIRE_${i}=--no-cgroups ${i}`),
+            "NVIDIA_DISABLE_REQUIRE=true",
+            ...manyRequirements(10000),
           ]),
         ),
       [],
       "accepted",
-      (r) =>
-        assert.equal(
-          (r as string[]).filter((e) => e.startsWith("--require=--no-cgroups ")).length,
-          10000,
+      (r) => assert.equal((r as string[]).filter((e) => e.startsWith("--require=")).length, 0),
+    ],
+    [
+      "policy: 32 NVIDIA_REQUIRE_* variables of 32 KiB each, one --require each",
+      () =>
+        pipeline(
+          envSpec([
+            "NVIDIA_VISIBLE_DEVICES=0",
+            ...Array.from(
+              { length: 32 },
+              (_, i) => `NVIDIA_REQUIRE_${i}=--no-cgroups ${i} ${"x".repeat(32 * 1024)}`,
+            ),
+          ]),
         ),
+      [],
+      "accepted",
+      (r) => {
+        const requires = (r as string[]).filter((e) => e.startsWith("--require=--no-cgroups "));
+        assert.equal(requires.length, 32);
+        assert.ok(!(r as string[]).includes("--no-cgroups"));
+      },
     ],
     [
       "policy: an unknown capability of 1 MiB",

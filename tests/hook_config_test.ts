@@ -3,7 +3,9 @@ import {
   type ConfigCandidate,
   configCandidates,
   type ConfigSearchEnv,
+  CUDA_COMPAT_MODES,
   DEFAULT_CONFIG_PATHS,
+  DEFAULT_CUDA_COMPAT_MODE,
   defaultHookConfig,
 } from "../lib/hook_config.ts";
 
@@ -40,10 +42,22 @@ Deno.test("defaultHookConfig() has the SPEC 3.2 default of every key", () => {
       ldconfig: undefined,
       alphaMergeVisibleDevicesEnvvars: false,
     },
+    // Absent: DEFAULT_CUDA_COMPAT_MODE applies where the mode is used.
     runtime: { mode: "auto", cudaCompatMode: undefined },
     skipModeDetection: false,
-    features: { ignoreImexChannelRequests: false, disableImexChannelCreation: false },
+    cliVersion: undefined,
+    features: {
+      ignoreImexChannelRequests: false,
+      disableImexChannelCreation: false,
+      allowCudaCompatLibsFromContainer: false,
+      allowLdconfigFromContainer: false,
+    },
   });
+});
+
+Deno.test("CUDA_COMPAT_MODES are the four modes; ldconfig is the default", () => {
+  assert.deepEqual([...CUDA_COMPAT_MODES], ["ldconfig", "mount", "disabled", "hook"]);
+  assert.equal(DEFAULT_CUDA_COMPAT_MODE, "ldconfig");
 });
 
 Deno.test("defaultHookConfig() returns a fresh value each call", () => {
@@ -53,12 +67,14 @@ Deno.test("defaultHookConfig() returns a fresh value each call", () => {
   (a.swarmResource as string[]).push("X");
   a.runtime.mode = "cdi";
   a.features.ignoreImexChannelRequests = true;
+  a.features.allowLdconfigFromContainer = true;
   const b = defaultHookConfig();
   assert.equal(b.supportedDriverCapabilities.length, 7);
   assert.deepEqual(b.cli.environment, []);
   assert.deepEqual(b.swarmResource, []);
   assert.equal(b.runtime.mode, "auto");
   assert.equal(b.features.ignoreImexChannelRequests, false);
+  assert.equal(b.features.allowLdconfigFromContainer, false);
 });
 
 Deno.test("defaultHookConfig() JSDoc example: load-kmods defaults to true", () => {

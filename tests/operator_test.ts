@@ -96,7 +96,8 @@ function gpuReport(s: Setup, bundle: string, fields: Record<string, unknown> = {
     requirements: [{ value: "cuda>=12.2", source: "NVIDIA_REQUIRE_CUDA" }],
     mig: { config: null, monitor: null },
     imex: { request: "none", source: "none" },
-    cli: { path: s.cli.path, searched: true },
+    // The stand-in says nothing to --version: a CLI of unknown version (no compat option).
+    cli: { path: s.cli.path, searched: true, version: { value: null, source: "--version" } },
     argv: [
       s.cli.path,
       "--load-kmods",
@@ -135,6 +136,7 @@ Deno.test("explain --bundle: the text report, --pid=PID, nothing run", async () 
         row("capabilities", "compute,utility  (from NVIDIA_DRIVER_CAPABILITIES)"),
         row("requirement", "cuda>=12.2  (from NVIDIA_REQUIRE_CUDA)"),
         row("cli", `${s.cli.path} (found by search)`),
+        row("cli version", "unknown  (from --version)"),
         row(
           "argv",
           [
@@ -153,7 +155,8 @@ Deno.test("explain --bundle: the text report, --pid=PID, nothing run", async () 
       ].join("\n"),
     );
     assert.equal(r.code, 0);
-    assert.equal(s.cli.argv(), null, "explain never runs the CLI");
+    // It asks the CLI --version (which the stand-in does not record), never configure.
+    assert.equal(s.cli.argv(), null, "explain never runs the CLI's configure");
   } finally {
     s.done();
   }
@@ -260,7 +263,8 @@ Deno.test("explain shows the helpful warnings", async () => {
   try {
     s.file(
       "prefix/etc/nvidia-container-runtime/config.toml",
-      `${GATE} = false\n[nvidia-container-cli]\nldconfig = "/sbin/ldconfig"\n`,
+      `${GATE} = false\n[nvidia-container-cli]\nldconfig = "/sbin/ldconfig"\n` +
+        "[features]\nallow-ldconfig-from-container = true\n",
     );
     const b = s.bundle("typos", [
       "NVIDIA_VISIBLE_DEVICES=all",
@@ -275,7 +279,8 @@ Deno.test("explain shows the helpful warnings", async () => {
       "NVIDIA_VISIBLE_DEVICE has no effect; did you mean NVIDIA_VISIBLE_DEVICES?",
       `NVIDIA_VISIBLE_DEVICES is ignored: the container is unprivileged and ${GATE} = false`,
       'nvidia-container-cli.ldconfig "/sbin/ldconfig" does not start with "@": the CLI will' +
-      " run the container's ldconfig, not the host's",
+      " run the container's ldconfig, not the host's (allowed by" +
+      " features.allow-ldconfig-from-container)",
     ]);
     assert.equal(report.wantsGpu, false);
     assert.equal(
@@ -288,6 +293,133 @@ Deno.test("explain shows the helpful warnings", async () => {
     assert.deepEqual(warnings, report.warnings.map((w: string) => row("warning", w)));
   } finally {
     s.done();
+  }
+});
+
+Deno.test("explain refuses an ldconfig without @ as prestart does, exit 1", async () => {
+  const s = setup();
+  try {
+    const config = s.file("c.toml", '[nvidia-container-cli]\nldconfig = "/sbin/ldconfig"\n');
+    const b = s.bundle("gpu", GPU_ENV);
+    const error = `Cannot load config file ${config}: "nvidia-container-cli.ldconfig" value` +
+      ` "/sbin/ldconfig" is not host-relative (does not start with "@"); set` +
+      " features.allow-ldconfig-from-container = true to run the container's ldconfig";
+    const r = await runHook({ args: ["-config", config, "explain", "--bundle", b], env: s.env });
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stdout,
+      [
+        row("config", `${config} (-config flag)`),
+        row("bundle", b),
+        row("pid", "none (--bundle)"),
+        row("error", error),
+        "",
+      ].join("\n"),
+    );
+    const state = JSON.stringify({ pid: 7, bundle: b });
+    const run = await runHook({ args: ["-config", config, "prestart"], env: s.env, stdin: state });
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr, `${P}${error}\n`);
+    assert.equal(s.cli.argv(), null);
+  } finally {
+    s.done();
+  }
+});
+
+Deno.test("explain shows the CLI's version and the compat option it takes, as prestart runs it", async (t) => {
+  const compatKey = "nvidia-container-runtime.modes.legacy.cuda-compat-mode";
+  const table: [
+    string,
+    string | undefined,
+    string,
+    { value: string | null; source: string },
+    string[] | string,
+  ][] = [
+    ["a 1.17.7 CLI: --cuda-compat-mode=ldconfig", "1.17.7", "", {
+      value: "1.17.7",
+      source: "--version",
+    }, ["--cuda-compat-mode=ldconfig"]],
+    ["a 1.17.5 CLI: --no-cntlibs", "1.17.5", "", { value: "1.17.5", source: "--version" }, [
+      "--no-cntlibs",
+    ]],
+    ["a 1.17.0 CLI: nothing", "1.17.0", "", { value: "1.17.0", source: "--version" }, []],
+    ["a CLI that does not say: nothing", undefined, "", { value: null, source: "--version" }, []],
+    [
+      "the configured version wins over --version",
+      "1.17.0",
+      '[nvidia-container-runtime-hook]\ncli-version = "2.0.0"\n',
+      { value: "2.0.0", source: "config" },
+      ["--cuda-compat-mode=ldconfig"],
+    ],
+    [
+      "hook is disabled for a 1.17.7 CLI",
+      "1.17.7",
+      `${compatKey} = "hook"\n`,
+      { value: "1.17.7", source: "--version" },
+      ["--cuda-compat-mode=disabled"],
+    ],
+    [
+      "a mode a 1.17.0 CLI cannot honour: prestart's error",
+      "1.17.0",
+      `${compatKey} = "disabled"\n`,
+      { value: "1.17.0", source: "--version" },
+      `Cannot honour ${compatKey} "disabled": it needs nvidia-container-cli 1.17.4 or later, and`,
+    ],
+  ];
+  for (const [name, version, toml, known, outcome] of table) {
+    await t.step(name, async () => {
+      const s = setup();
+      try {
+        writeFakeCli(s.cli.path, `${s.tmp}/record`, 0, version);
+        const config = s.file("c.toml", toml);
+        const b = s.bundle("gpu", GPU_ENV);
+        const args = ["-config", config, "explain", "--bundle", b, "--json"];
+        const r = await runHook({ args, env: s.env });
+        const report = JSON.parse(r.stdout);
+        assert.deepEqual(report.cli, { path: s.cli.path, searched: true, version: known });
+        const text = await runHook({ args: args.slice(0, -1), env: s.env });
+        assert.ok(
+          text.stdout.includes(
+            `\n${row("cli version", `${known.value ?? "unknown"}  (from ${known.source})`)}\n`,
+          ),
+          text.stdout,
+        );
+        const state = JSON.stringify({ pid: 7, bundle: b });
+        const run = await runHook({
+          args: ["-config", config, "prestart"],
+          env: s.env,
+          stdin: state,
+        });
+        if (typeof outcome === "string") {
+          const error = `${outcome} ${JSON.stringify(s.cli.path)} is ${known.value}`;
+          assert.equal(r.code, 1);
+          assert.equal(report.error, error);
+          assert.equal(report.argv, null);
+          assert.equal(run.code, 1);
+          assert.equal(run.stderr, `${P}${error}\n`);
+          assert.equal(s.cli.argv(), null);
+          return;
+        }
+        assert.equal(r.code, 0, r.stdout);
+        const argv = [
+          s.cli.path,
+          "--load-kmods",
+          "configure",
+          ...outcome,
+          "--device=0",
+          "--compute",
+          "--utility",
+          "--require=cuda>=12.2",
+          "--pid=PID",
+          `${b}/rootfs`,
+        ];
+        assert.deepEqual(report.argv, argv);
+        assert.equal(run.code, 0, run.stderr);
+        assert.deepEqual(s.cli.argv(), argv.map((a) => (a === "--pid=PID" ? "--pid=7" : a)));
+      } finally {
+        s.done();
+      }
+    });
   }
 });
 
@@ -520,7 +652,12 @@ Deno.test("explain with a configured CLI path that cannot run: prestart's error,
       report.error,
       `Cannot run nvidia-container-cli "${missing}": no such file or directory`,
     );
-    assert.deepEqual(report.cli, { path: missing, searched: false });
+    // --version could not run either: a CLI of unknown version.
+    assert.deepEqual(report.cli, {
+      path: missing,
+      searched: false,
+      version: { value: null, source: "--version" },
+    });
     assert.equal(report.argv, null);
   } finally {
     s.done();
@@ -599,10 +736,13 @@ function checkLines(set: Record<string, string>): string[] {
     ["nvidia-container-cli.ldconfig", "(unset)"],
     ["nvidia-container-cli.alpha-merge-visible-devices-envvars", "false"],
     ["nvidia-container-runtime.mode", '"auto"'],
-    ["nvidia-container-runtime.modes.legacy.cuda-compat-mode", "(unset)"],
+    ["nvidia-container-runtime.modes.legacy.cuda-compat-mode", '"ldconfig"'],
     ["nvidia-container-runtime-hook.skip-mode-detection", "false"],
+    ["nvidia-container-runtime-hook.cli-version", "(unset)"],
     ["features.ignore-imex-channel-requests", "false"],
     ["features.disable-imex-channel-creation", "false"],
+    ["features.allow-cuda-compat-libs-from-container", "false"],
+    ["features.allow-ldconfig-from-container", "false"],
   ];
   const width = Math.max(...defaults.map(([k]) => k.length));
   return defaults.map(([key, value]) =>
@@ -664,7 +804,7 @@ Deno.test("check-config --json: the report as stable JSON", async () => {
       'line 2: unknown key "nvidia-container-cli.no-cgroup"; did you mean' +
       ' "nvidia-container-cli.no-cgroups"?',
     ]);
-    assert.equal(report.settings.length, 21);
+    assert.equal(report.settings.length, 24);
     assert.deepEqual(
       report.settings.find((x: { key: string }) => x.key === "nvidia-container-cli.user"),
       { isDefault: false, key: "nvidia-container-cli.user", value: null },
@@ -800,6 +940,14 @@ Deno.test("check-config of a bad file: the error with its line, exit 1", async (
     const badToml = s.file("bad.toml", "disable-require = true\n[nvidia-container-cli\n");
     const wrongType = s.file("type.toml", '# c\n\n[nvidia-container-cli]\nload-kmods = "yes"\n');
     const scalar = s.file("scalar.toml", "disable-require = true\nnvidia-container-cli = 5\n");
+    const ldconfig = s.file(
+      "ldconfig.toml",
+      '[nvidia-container-cli]\nldconfig = "/sbin/ldconfig"\n',
+    );
+    const mode = s.file(
+      "mode.toml",
+      'nvidia-container-runtime.modes.legacy.cuda-compat-mode = "x"\n',
+    );
     const table: [string, string, string | RegExp][] = [
       ["a missing file", missing, `Cannot read config file ${missing}: no such file or directory`],
       ["a directory", s.tmp, `Cannot read config file ${s.tmp}: is a directory`],
@@ -817,6 +965,19 @@ Deno.test("check-config of a bad file: the error with its line, exit 1", async (
         "a table given a scalar",
         scalar,
         `Cannot load config file ${scalar}: "nvidia-container-cli" must be a table (line 2)`,
+      ],
+      [
+        "an ldconfig without @, not allowed",
+        ldconfig,
+        `Cannot load config file ${ldconfig}: "nvidia-container-cli.ldconfig" value` +
+        ` "/sbin/ldconfig" is not host-relative (does not start with "@"); set` +
+        " features.allow-ldconfig-from-container = true to run the container's ldconfig (line 2)",
+      ],
+      [
+        "a cuda-compat-mode that is not a mode",
+        mode,
+        `Cannot load config file ${mode}: "nvidia-container-runtime.modes.legacy.cuda-compat-mode"` +
+        ' must be one of "ldconfig", "mount", "disabled", "hook" or empty; got "x" (line 1)',
       ],
     ];
     for (const [name, file, error] of table) {

@@ -164,10 +164,13 @@ cuda-compat-mode = "mount"
 
 [nvidia-container-runtime-hook]
 skip-mode-detection = true
+cli-version = "1.17.7"
 
 [features]
 ignore-imex-channel-requests = true
 disable-imex-channel-creation = true
+allow-cuda-compat-libs-from-container = true
+allow-ldconfig-from-container = true
 `;
   assert.deepEqual(parseConfig(text, FILE), {
     disableRequire: true,
@@ -190,7 +193,13 @@ disable-imex-channel-creation = true
     },
     runtime: { mode: "legacy", cudaCompatMode: "mount" },
     skipModeDetection: true,
-    features: { ignoreImexChannelRequests: true, disableImexChannelCreation: true },
+    cliVersion: { major: 1, minor: 17, patch: 7 },
+    features: {
+      ignoreImexChannelRequests: true,
+      disableImexChannelCreation: true,
+      allowCudaCompatLibsFromContainer: true,
+      allowLdconfigFromContainer: true,
+    },
   });
 });
 
@@ -234,8 +243,8 @@ Deno.test("parseConfig() reads each key alone, others keeping their default", as
     ["nvidia-container-cli.no-cgroups = true", hookConfig({ noCgroups: true })],
     ['nvidia-container-cli.user = "1000:1000"', hookConfig({ user: "1000:1000" })],
     [
-      'nvidia-container-cli.ldconfig = "/sbin/ldconfig"',
-      hookConfig({ ldconfig: "/sbin/ldconfig" }),
+      'nvidia-container-cli.ldconfig = "@/sbin/ldconfig"',
+      hookConfig({ ldconfig: "@/sbin/ldconfig" }),
     ],
     [
       "nvidia-container-cli.alpha-merge-visible-devices-envvars = true",
@@ -249,10 +258,36 @@ Deno.test("parseConfig() reads each key alone, others keeping their default", as
       hookConfig({}, { runtime: { cudaCompatMode: "ldconfig" } }),
     ],
     [
+      'nvidia-container-runtime.modes.legacy.cuda-compat-mode = "mount"',
+      hookConfig({}, { runtime: { cudaCompatMode: "mount" } }),
+    ],
+    [
+      'nvidia-container-runtime.modes.legacy.cuda-compat-mode = "disabled"',
+      hookConfig({}, { runtime: { cudaCompatMode: "disabled" } }),
+    ],
+    [
+      'nvidia-container-runtime.modes.legacy.cuda-compat-mode = "hook"',
+      hookConfig({}, { runtime: { cudaCompatMode: "hook" } }),
+    ],
+    // Empty is not unset here: it is disabled unless compat libraries are allowed.
+    [
+      'nvidia-container-runtime.modes.legacy.cuda-compat-mode = ""',
+      hookConfig({}, { runtime: { cudaCompatMode: "" } }),
+    ],
+    [
       "nvidia-container-runtime-hook.skip-mode-detection = true",
       hookConfig({}, { skipModeDetection: true }),
     ],
     ["nvidia-container-runtime-hook.skip-mode-detection = false", hookConfig({})],
+    [
+      'nvidia-container-runtime-hook.cli-version = "1.17.0"',
+      hookConfig({}, { cliVersion: { major: 1, minor: 17, patch: 0 } }),
+    ],
+    [
+      'nvidia-container-runtime-hook.cli-version = "0.0.0"',
+      hookConfig({}, { cliVersion: { major: 0, minor: 0, patch: 0 } }),
+    ],
+    ['nvidia-container-runtime-hook.cli-version = ""', hookConfig({})],
     [
       "features.ignore-imex-channel-requests = true",
       hookConfig({}, { features: { ignoreImexChannelRequests: true } }),
@@ -263,6 +298,16 @@ Deno.test("parseConfig() reads each key alone, others keeping their default", as
     ],
     ["features.ignore-imex-channel-requests = false", hookConfig({})],
     ["features.disable-imex-channel-creation = false", hookConfig({})],
+    [
+      "features.allow-cuda-compat-libs-from-container = true",
+      hookConfig({}, { features: { allowCudaCompatLibsFromContainer: true } }),
+    ],
+    ["features.allow-cuda-compat-libs-from-container = false", hookConfig({})],
+    [
+      "features.allow-ldconfig-from-container = true",
+      hookConfig({}, { features: { allowLdconfigFromContainer: true } }),
+    ],
+    ["features.allow-ldconfig-from-container = false", hookConfig({})],
   ];
   for (const [text, expected] of table) {
     await t.step(text, () => {
@@ -484,8 +529,7 @@ Deno.test("parseConfig() tolerates the keys SPEC 3.2 lists as seen on real hosts
     '[nvidia-container-runtime-hook]\npath = "/usr/local/nvidia/toolkit/nvidia-container-runtime-hook"\n',
     '[nvidia-ctk]\npath = "nvidia-ctk"\n',
     "[features]\nsome-future-flag = true\n",
-    "[features]\nallow-cuda-compat-libs-from-container = true\nallow-ldconfig-from-container = false\n" +
-    "enable-cdi-spec-generation = true\n",
+    "[features]\nenable-cdi-spec-generation = true\nallow-additional-gids = true\n",
     '[nvidia-container-cli]\ncuda-compat-mode = "ldconfig"\n',
     "[nvidia-container-cli]\ncuda-compat-mode = 5\n",
     "[nvidia-container-runtime]\n[nvidia-container-runtime.modes]\n[nvidia-container-runtime.modes.legacy]\n" +
@@ -596,12 +640,132 @@ Deno.test("parseConfig() rejects a known key of the wrong type, naming the key",
       "features.disable-imex-channel-creation",
       bool,
     ],
+    [
+      'features.allow-cuda-compat-libs-from-container = "true"',
+      "features.allow-cuda-compat-libs-from-container",
+      bool,
+    ],
+    [
+      'features.allow-ldconfig-from-container = "true"',
+      "features.allow-ldconfig-from-container",
+      bool,
+    ],
+    [
+      "features.allow-ldconfig-from-container = 1",
+      "features.allow-ldconfig-from-container",
+      bool,
+    ],
+    [
+      "nvidia-container-runtime-hook.cli-version = 1.17",
+      "nvidia-container-runtime-hook.cli-version",
+      str,
+    ],
+    [
+      'nvidia-container-runtime-hook.cli-version = ["1.17.7"]',
+      "nvidia-container-runtime-hook.cli-version",
+      str,
+    ],
+    [
+      "nvidia-container-runtime.modes.legacy.cuda-compat-mode = []",
+      "nvidia-container-runtime.modes.legacy.cuda-compat-mode",
+      str,
+    ],
   ];
   for (const [text, key, detail] of table) {
     await t.step(text, () => {
       throwsExactly(() => parseConfig(text + "\n", FILE), `${WHERE}"${key}" ${detail}`);
     });
   }
+});
+
+Deno.test("parseConfig() rejects a cuda-compat-mode that is not a mode, naming it", async (t) => {
+  const values = ["bogus", "LDCONFIG", "Mount", " mount", "mount ", "cdi", "container", "none"];
+  for (const value of values) {
+    await t.step(JSON.stringify(value), () => {
+      const text = `[nvidia-container-runtime.modes.legacy]\ncuda-compat-mode = ${
+        JSON.stringify(value)
+      }\n`;
+      throwsExactly(
+        () => parseConfig(text, FILE),
+        `${WHERE}"nvidia-container-runtime.modes.legacy.cuda-compat-mode" must be one of` +
+          ` "ldconfig", "mount", "disabled", "hook" or empty; got ${JSON.stringify(value)}`,
+      );
+    });
+  }
+});
+
+Deno.test("parseConfig() rejects a cli-version that is not X.Y.Z, naming it", async (t) => {
+  const values = ["1.17", "1", "v1.17.7", "1.17.7-1", "1.17.7+git", "01.17.7", " 1.17.7", "latest"];
+  for (const value of values) {
+    await t.step(JSON.stringify(value), () => {
+      const text = `[nvidia-container-runtime-hook]\ncli-version = ${JSON.stringify(value)}\n`;
+      throwsExactly(
+        () => parseConfig(text, FILE),
+        `${WHERE}"nvidia-container-runtime-hook.cli-version" must be a version X.Y.Z such as` +
+          ` "1.17.7"; got ${JSON.stringify(value)}`,
+      );
+    });
+  }
+});
+
+/** The refusal of an ldconfig that is not host-relative. */
+function containerLdconfig(value: string): string {
+  return `${WHERE}"nvidia-container-cli.ldconfig" value ${JSON.stringify(value)} is not` +
+    ' host-relative (does not start with "@"); set features.allow-ldconfig-from-container' +
+    " = true to run the container's ldconfig";
+}
+
+Deno.test("parseConfig() refuses an ldconfig without @ unless the container's ldconfig is allowed", async (t) => {
+  const values = ["/sbin/ldconfig", "/sbin/ldconfig.real", "ldconfig", " @/sbin/ldconfig", "/@x"];
+  for (const value of values) {
+    const line = `ldconfig = ${JSON.stringify(value)}\n`;
+    await t.step(`${JSON.stringify(value)} refused`, () => {
+      throwsExactly(
+        () => parseConfig(`[nvidia-container-cli]\n${line}`, FILE),
+        containerLdconfig(value),
+      );
+    });
+    await t.step(`${JSON.stringify(value)} refused with the feature false`, () => {
+      const text =
+        `[nvidia-container-cli]\n${line}[features]\nallow-ldconfig-from-container = false\n`;
+      throwsExactly(() => parseConfig(text, FILE), containerLdconfig(value));
+    });
+    await t.step(`${JSON.stringify(value)} allowed`, () => {
+      const text =
+        `[nvidia-container-cli]\n${line}[features]\nallow-ldconfig-from-container = true\n`;
+      assert.deepEqual(
+        parseConfig(text, FILE),
+        hookConfig({ ldconfig: value }, { features: { allowLdconfigFromContainer: true } }),
+      );
+    });
+  }
+  await t.step("the feature may come first, as a dotted key", () => {
+    const text = "features.allow-ldconfig-from-container = true\n" +
+      'nvidia-container-cli.ldconfig = "/sbin/ldconfig"\n';
+    assert.equal(parseConfig(text, FILE).cli.ldconfig, "/sbin/ldconfig");
+  });
+  await t.step("a host path and an empty value need nothing", () => {
+    for (const value of ["@/sbin/ldconfig", "@ldconfig", ""]) {
+      const text = `[nvidia-container-cli]\nldconfig = ${JSON.stringify(value)}\n`;
+      assert.equal(parseConfig(text, FILE).cli.ldconfig, value === "" ? undefined : value);
+    }
+  });
+  await t.step("a mistyped feature is a type error, not false", () => {
+    const text = '[nvidia-container-cli]\nldconfig = "/sbin/ldconfig"\n' +
+      '[features]\nallow-ldconfig-from-container = "true"\n';
+    throwsExactly(
+      () => parseConfig(text, FILE),
+      `${WHERE}"features.allow-ldconfig-from-container" must be a boolean`,
+    );
+  });
+  await t.step("a long value is shortened in the message", () => {
+    const value = "/" + "x".repeat(300);
+    const text = `[nvidia-container-cli]\nldconfig = ${JSON.stringify(value)}\n`;
+    throwsExactly(
+      () => parseConfig(text, FILE),
+      containerLdconfig(value.slice(0, 64) + "..."),
+    );
+  });
 });
 
 Deno.test("parseConfig() rejects a known table given something else, naming it", async (t) => {

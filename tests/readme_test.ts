@@ -27,6 +27,7 @@ const MARKERS = [
   "check-config-run",
   "check-config-typo",
   "check-config-typo-output",
+  "check-config-refused-output",
   "runc-hooks",
   "runc-jq",
   "print-oci-hook",
@@ -239,6 +240,32 @@ readmeTest("the check-config example output is what check-config prints", [
   }
 });
 
+readmeTest("the check-config refusal is what check-config prints without the feature", [
+  "check-config-typo",
+  "check-config-refused-output",
+], async () => {
+  const s = sandbox();
+  try {
+    const toml = only(blocks, "check-config-typo").text;
+    const without = toml.replace("\n[features]\nallow-ldconfig-from-container = true\n", "");
+    assert.notEqual(without, toml, "the example sets allow-ldconfig-from-container");
+    const etc = `${s.tmp}/prefix/etc/nvidia-container-runtime`;
+    Deno.mkdirSync(etc, { recursive: true });
+    Deno.writeTextFileSync(`${etc}/config.toml`, without);
+    const r = await s.run("nvidia-container-runtime-hook check-config", s.tmp);
+    assert.equal(r.code, 1, r.stdout);
+    assert.equal(r.stderr, "");
+    const lines = r.stdout.replaceAll(`${s.tmp}/prefix`, "").split("\n");
+    assert.deepEqual(lines, [
+      "config file: /etc/nvidia-container-runtime/config.toml (built-in path)",
+      only(blocks, "check-config-refused-output").text.trimEnd(),
+      "",
+    ]);
+  } finally {
+    s.done();
+  }
+});
+
 readmeTest(
   "the hooks.d JSON is exactly what print-oci-hook prints",
   ["print-oci-hook"],
@@ -403,6 +430,11 @@ readmeTest(
         const r = await s.run(only(blocks, "ci-stand-in").text, project);
         assert.equal(r.code, 0, r.stderr);
         assert.ok(Deno.statSync(`${project}/ci/bin/nvidia-container-cli`).mode! & 0o111);
+        // It answers --version as a 1.17.7 CLI, and nothing else.
+        const version = await s.run("./ci/bin/nvidia-container-cli --version", project);
+        assert.deepEqual(version, { code: 0, stdout: "cli-version: 1.17.7\n", stderr: "" });
+        const configure = await s.run("./ci/bin/nvidia-container-cli configure", project);
+        assert.deepEqual(configure, { code: 0, stdout: "", stderr: "" });
       });
       const expectedArgv = [
         "./ci/bin/nvidia-container-cli",
@@ -446,6 +478,8 @@ readmeTest(
         const snap = Deno.readTextFileSync(`${project}/ci/__snapshots__/gpu_settings_test.ts.snap`);
         assert.ok(snap.includes("GPU settings of my-image"), snap);
         assert.ok(snap.includes('"./ci/bundles/my-image/rootfs"'), snap);
+        assert.ok(snap.includes('"--cuda-compat-mode=ldconfig"'), snap);
+        assert.ok(snap.includes("error: null"), snap);
         assert.ok(!snap.includes(project), "no machine-specific path in the snapshot");
         const check = await s.run(`${deno} ci/`, project);
         assert.equal(check.code, 0, check.stdout + check.stderr);
