@@ -7,11 +7,18 @@
 
 import { resolvePath } from "../clean_path.ts";
 import { cliSearchDirs, DEFAULT_BIN_DIRS } from "../cli_search_dirs.ts";
-import { type CliVersion, compatSupport, formatVersion, parseCliVersion } from "../cli_version.ts";
-import { quote } from "../errors.ts";
+import {
+  type CliVersion,
+  type CompatSupport,
+  compatSupport,
+  formatVersion,
+  parseCliVersion,
+} from "../cli_version.ts";
+import { CUDA_COMPAT_KEY, cudaCompatOption } from "../cuda_compat.ts";
+import { InputError, quote } from "../errors.ts";
 import type { HookConfig } from "../hook_config.ts";
 import { type Check, fail, ok, warn } from "./check.ts";
-import { configFileToEdit, type HookFacts } from "./checks_hook.ts";
+import { CONFIG_NOT_LOADED, configFileToEdit, type HookFacts } from "./checks_hook.ts";
 import type { HostReader } from "./host.ts";
 
 /** How long `nvidia-container-cli --version` may take, in milliseconds. */
@@ -125,8 +132,12 @@ function pathCheck(facts: CliFacts, hook: HookFacts): Check {
   return ok("cli.path", `${facts.path} (${how})`);
 }
 
+/** The CLI generations, oldest first. */
+const GENERATIONS: readonly CompatSupport[] = ["none", "no-cntlibs", "cuda-compat-mode"];
+
 function versionCheck(facts: CliFacts, hook: HookFacts): Check {
   const v = facts.version;
+  const file = configFileToEdit(hook);
   if (v === undefined) {
     return ok("cli.version", "skipped: no nvidia-container-cli to run (see cli.path)");
   }
@@ -137,25 +148,51 @@ function versionCheck(facts: CliFacts, hook: HookFacts): Check {
       `reinstall libnvidia-container-tools; ${facts.path} --version must print "cli-version: X.Y.Z" first`,
     );
   }
-  const name = `nvidia-container-cli ${formatVersion(v.version)}`;
-  if (compatSupport(v.version) === "cuda-compat-mode") {
-    return ok("cli.version", `${name} takes --cuda-compat-mode`);
-  }
-  const compat = hook.config.runtime.cudaCompatMode;
-  if (compat !== undefined) {
+  const actual = v.version;
+  const name = `nvidia-container-cli ${formatVersion(actual)}`;
+  const stated = hook.config.cliVersion;
+  // prestart builds the compat option for the stated version, else the one the CLI says.
+  const used = stated ?? actual;
+  let option: string | undefined;
+  try {
+    option = cudaCompatOption(hook.config, {
+      path: facts.path as string,
+      version: used,
+      support: compatSupport(used),
+    });
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
     return fail(
       "cli.version",
-      `${name} does not take --cuda-compat-mode (${COMPAT_MODE_CLI} and later do), which` +
-        ` nvidia-container-runtime.modes.legacy.cuda-compat-mode = ${
-          JSON.stringify(compat)
-        } passes`,
-      `upgrade libnvidia-container-tools to ${COMPAT_MODE_CLI} or later, or remove` +
-        ` nvidia-container-runtime.modes.legacy.cuda-compat-mode from ${configFileToEdit(hook)}`,
+      e.message,
+      `upgrade libnvidia-container-tools, or change ${CUDA_COMPAT_KEY} in ${file}`,
     );
+  }
+  if (stated !== undefined && formatVersion(stated) !== formatVersion(actual)) {
+    const [says, is] = [formatVersion(stated), formatVersion(actual)];
+    const base = `nvidia-container-runtime-hook.cli-version is ${says}, but ${facts.path} is ${is}`;
+    const fix = `set nvidia-container-runtime-hook.cli-version = "${is}" in ${file}, or remove it`;
+    const needs: CompatSupport = option?.startsWith("--cuda-compat-mode=")
+      ? "cuda-compat-mode"
+      : option === undefined
+      ? "none"
+      : "no-cntlibs";
+    const rejected = GENERATIONS.indexOf(needs) > GENERATIONS.indexOf(compatSupport(actual));
+    return rejected
+      ? fail("cli.version", `${base}: prestart passes ${option}, which this CLI rejects`, fix)
+      : warn(
+        "cli.version",
+        `${base}: prestart passes the options of ${says}, not those of ${is}`,
+        fix,
+      );
+  }
+  const agrees = stated === undefined ? "" : " (as nvidia-container-runtime-hook.cli-version says)";
+  if (compatSupport(actual) === "cuda-compat-mode") {
+    return ok("cli.version", `${name} takes --cuda-compat-mode${agrees}`);
   }
   return warn(
     "cli.version",
-    `${name} does not take --cuda-compat-mode (${COMPAT_MODE_CLI} and later do): the container's CUDA compat libraries cannot be controlled`,
+    `${name} does not take --cuda-compat-mode (${COMPAT_MODE_CLI} and later do): the container's CUDA compat libraries cannot be controlled${agrees}`,
     `upgrade libnvidia-container-tools to ${COMPAT_MODE_CLI} or later`,
   );
 }
@@ -203,6 +240,7 @@ function lookup(
 }
 
 function userCheck(hook: HookFacts, host: HostReader): Check {
+  if (hook.report.error !== null) return ok("cli.user", CONFIG_NOT_LOADED);
   const user = hook.config.cli.user;
   const file = configFileToEdit(hook);
   if (user === undefined) return ok("cli.user", "nvidia-container-cli.user is unset");

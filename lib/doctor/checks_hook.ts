@@ -36,8 +36,17 @@ export interface HookFacts {
   report: CheckReport;
   /** The settings (the built-in defaults when the file does not load). */
   config: HookConfig;
-  /** The file's TOML, for keys the settings do not carry (empty on error). */
+  /** The file's TOML, also when the settings do not load (empty when it does not parse). */
   doc: TomlTable;
+}
+
+/** The file's TOML, or an empty table when it does not parse. */
+function rawToml(text: string): TomlTable {
+  try {
+    return parseToml(text);
+  } catch {
+    return Object.create(null);
+  }
 }
 
 function isTable(v: unknown): v is TomlTable {
@@ -81,28 +90,17 @@ export function loadHookFacts(
       };
     }
     const report = checkConfig(read.value, path, candidate.origin);
-    const facts = { ...base, file: path, origin: candidate.origin, report };
+    const facts = {
+      ...base,
+      file: path,
+      origin: candidate.origin,
+      report,
+      doc: rawToml(read.value),
+    };
     if (report.error !== null) return facts;
-    const doc = parseToml(read.value);
-    return { ...facts, config: parseConfig(read.value, path), doc };
+    return { ...facts, config: parseConfig(read.value, path) };
   }
   return { ...base, file: null, origin: "built-in defaults", report: noConfigReport() };
-}
-
-/**
- * A `[features]` flag: from the settings when they carry it (`camel`),
- * else straight from the file (`key`); `false` when unset.
- *
- * @example
- * ```ts
- * featureFlag(facts, "allowCudaCompatLibsFromContainer", "allow-cuda-compat-libs-from-container"); // false
- * ```
- */
-export function featureFlag(facts: HookFacts, camel: string, key: string): boolean {
-  const typed = (facts.config.features as unknown as Record<string, unknown>)[camel];
-  if (typeof typed === "boolean") return typed;
-  const features = facts.doc["features"];
-  return isTable(features) && features[key] === true;
 }
 
 /**
@@ -147,7 +145,11 @@ function configCheck(facts: HookFacts): Check {
   );
 }
 
+/** The message of a settings check when the config file does not load. */
+export const CONFIG_NOT_LOADED = "skipped: the config file does not load (see hook.config)";
+
 function envvarCheck(facts: HookFacts): Check {
+  if (facts.report.error !== null) return ok("hook.unprivileged-envvar", CONFIG_NOT_LOADED);
   if (!facts.config.acceptEnvvarUnprivileged) {
     return ok(
       "hook.unprivileged-envvar",
@@ -166,10 +168,9 @@ function envvarCheck(facts: HookFacts): Check {
 }
 
 function compatCheck(facts: HookFacts): Check {
+  if (facts.report.error !== null) return ok("hook.compat-libs", CONFIG_NOT_LOADED);
   const key = "features.allow-cuda-compat-libs-from-container";
-  if (
-    !featureFlag(facts, "allowCudaCompatLibsFromContainer", "allow-cuda-compat-libs-from-container")
-  ) {
+  if (!facts.config.features.allowCudaCompatLibsFromContainer) {
     return ok("hook.compat-libs", `${key} is off: CUDA compat libraries come from the host only`);
   }
   return warn(
@@ -179,21 +180,35 @@ function compatCheck(facts: HookFacts): Check {
   );
 }
 
+/** `nvidia-container-cli.ldconfig` as the file sets it, also when the file does not load. */
+function rawLdconfig(facts: HookFacts): string | undefined {
+  if (facts.report.error === null) return facts.config.cli.ldconfig;
+  const cli = facts.doc["nvidia-container-cli"];
+  const value = isTable(cli) ? cli["ldconfig"] : undefined;
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
 function ldconfigCheck(facts: HookFacts, host: HostReader): Check {
-  const value = facts.config.cli.ldconfig;
+  const value = rawLdconfig(facts);
   const file = configFileToEdit(facts);
+  if (value === undefined && facts.report.error !== null) {
+    return ok("hook.ldconfig", CONFIG_NOT_LOADED);
+  }
   if (value === undefined) {
     return ok(
       "hook.ldconfig",
       "nvidia-container-cli.ldconfig is unset: the CLI runs its built-in host ldconfig",
     );
   }
-  const warning = ldconfigWarning(facts.config);
-  if (warning !== undefined) {
+  const shown = `nvidia-container-cli.ldconfig ${JSON.stringify(value)}`;
+  if (!value.startsWith("@")) {
+    const allowed = facts.report.error === null
+      ? ldconfigWarning(facts.config) as string
+      : `${shown} does not start with "@": prestart refuses the config file (the CLI would run the container's ldconfig, not the host's)`;
     return fail(
       "hook.ldconfig",
-      warning,
-      `set nvidia-container-cli.ldconfig = "@/sbin/ldconfig" in ${file}`,
+      allowed,
+      `set nvidia-container-cli.ldconfig = "@/sbin/ldconfig" in ${file}, and leave features.allow-ldconfig-from-container unset`,
     );
   }
   const normalized = normalizeLdconfig(value, (p) => host.stat(p) !== undefined) ?? value;
@@ -201,27 +216,16 @@ function ldconfigCheck(facts: HookFacts, host: HostReader): Check {
   const fix =
     `set nvidia-container-cli.ldconfig to "@" and the host's ldconfig (e.g. "@/sbin/ldconfig") in ${file}`;
   if (!hostPath.startsWith("/")) {
-    return fail(
-      "hook.ldconfig",
-      `nvidia-container-cli.ldconfig ${
-        JSON.stringify(value)
-      } names no absolute host path after "@"`,
-      fix,
-    );
+    return fail("hook.ldconfig", `${shown} names no absolute host path after "@"`, fix);
   }
   if (!host.isExecutable(hostPath)) {
     return fail(
       "hook.ldconfig",
-      `nvidia-container-cli.ldconfig ${
-        JSON.stringify(value)
-      }: ${hostPath} is not an executable file on the host`,
+      `${shown}: ${hostPath} is not an executable file on the host`,
       fix,
     );
   }
-  return ok(
-    "hook.ldconfig",
-    `nvidia-container-cli.ldconfig ${JSON.stringify(value)} runs the host's ${hostPath}`,
-  );
+  return ok("hook.ldconfig", `${shown} runs the host's ${hostPath}`);
 }
 
 /**

@@ -254,3 +254,52 @@ Deno.test("cli.user looks the user and group up in /etc/passwd and /etc/group", 
     });
   }
 });
+
+Deno.test("cli.version compares nvidia-container-runtime-hook.cli-version with the CLI", async (t) => {
+  const base = { ok: true as const, code: 0, truncated: false, timedOut: false };
+  const says = (v: string) => ({ ...base, output: `cli-version: ${v}\n` });
+  const table: [string, string, string, string][] = [
+    [
+      'cli-version = "1.17.7"',
+      "1.17.7",
+      "ok",
+      "nvidia-container-cli 1.17.7 takes --cuda-compat-mode (as nvidia-container-runtime-hook.cli-version says)",
+    ],
+    [
+      'cli-version = "1.17.5"',
+      "1.17.0",
+      "fail",
+      "nvidia-container-runtime-hook.cli-version is 1.17.5, but /usr/bin/nvidia-container-cli is 1.17.0: prestart passes --no-cntlibs, which this CLI rejects",
+    ],
+    [
+      'cli-version = "1.17.5"\n[features]\nallow-cuda-compat-libs-from-container = true',
+      "1.17.0",
+      "warn",
+      "nvidia-container-runtime-hook.cli-version is 1.17.5, but /usr/bin/nvidia-container-cli is 1.17.0: prestart passes the options of 1.17.5, not those of 1.17.0",
+    ],
+    [
+      'cli-version = "1.18.0"',
+      "1.17.9",
+      "warn",
+      "nvidia-container-runtime-hook.cli-version is 1.18.0, but /usr/bin/nvidia-container-cli is 1.17.9: prestart passes the options of 1.18.0, not those of 1.17.9",
+    ],
+  ];
+  for (const [toml, actual, status, message] of table) {
+    await t.step(`${toml.split("\n")[0]} / ${actual}`, async () => {
+      const config = `[nvidia-container-runtime-hook]\n${toml}\n`;
+      const r = await cli(
+        { "/usr/bin/nvidia-container-cli": exe(), [CONFIG]: config },
+        says(actual),
+      );
+      assert.deepEqual(r.row("cli.version"), [status, message]);
+    });
+  }
+});
+
+Deno.test("cli.user is skipped when the config file does not load", async () => {
+  const r = await cli({ [CONFIG]: "[nvidia-container-cli\n" });
+  assert.deepEqual(r.row("cli.user"), [
+    "ok",
+    "skipped: the config file does not load (see hook.config)",
+  ]);
+});

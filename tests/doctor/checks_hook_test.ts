@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import {
   configFileToEdit,
-  featureFlag,
   hookChecks,
   loadHookFacts,
   MAX_CONFIG_BYTES,
@@ -73,19 +72,11 @@ function factsOfHost(host: ReturnType<typeof hostOf>) {
   return loadHookFacts(host, configCandidates("", {}), "/", "V\n");
 }
 
-Deno.test("featureFlag() reads the settings when they carry the key, else the file", async (t) => {
+Deno.test("hook.compat-libs warns when the container's compat libraries are allowed", () => {
   const key = "allow-cuda-compat-libs-from-container";
-  await t.step("from the file", () => {
-    assert.equal(featureFlag(configFacts(`[features]\n${key} = true\n`), "allowX", key), true);
-    assert.equal(featureFlag(configFacts(`[features]\n${key} = "yes"\n`), "allowX", key), false);
-    assert.equal(featureFlag(configFacts(`features = 1\n`), "allowX", key), false);
-    assert.equal(featureFlag(configFacts(undefined), "allowX", key), false);
-  });
-  await t.step("the settings win", () => {
-    const f = configFacts(`[features]\n${key} = true\n`);
-    (f.config.features as unknown as Record<string, unknown>)["allowX"] = false;
-    assert.equal(featureFlag(f, "allowX", key), false);
-  });
+  assert.equal(checkOf("hook.compat-libs", `[features]\n${key} = true\n`).status, "warn");
+  assert.equal(checkOf("hook.compat-libs", `[features]\n${key} = false\n`).status, "ok");
+  assert.equal(checkOf("hook.compat-libs", undefined).status, "ok");
 });
 
 Deno.test("configFileToEdit() names the loaded file, else the default one", () => {
@@ -122,8 +113,10 @@ Deno.test("hook.config counts the warnings and leaves ldconfig to hook.ldconfig"
       `${CONFIG} (built-in path): line 2: unknown key "nvidia-container-cli.no-cgroup"; did you mean "nvidia-container-cli.no-cgroups"? (and 1 more)`,
     );
   });
-  await t.step("a container ldconfig alone", () => {
-    const c = checkOf("hook.config", '[nvidia-container-cli]\nldconfig = "/sbin/ldconfig"\n');
+  await t.step("an allowed container ldconfig alone", () => {
+    const toml =
+      '[nvidia-container-cli]\nldconfig = "/sbin/ldconfig"\n[features]\nallow-ldconfig-from-container = true\n';
+    const c = checkOf("hook.config", toml);
     assert.deepEqual([c.status, c.message], [
       "ok",
       `${CONFIG} (built-in path) loads without warnings`,
@@ -192,4 +185,27 @@ Deno.test("hook.ldconfig checks the host path, .real normalised as prestart does
       assert.deepEqual([c.status, c.message], [status, message]);
     });
   }
+});
+
+Deno.test("the settings checks are skipped when the config file does not load", async (t) => {
+  const skipped = "skipped: the config file does not load (see hook.config)";
+  await t.step("a syntax error", () => {
+    for (const id of ["hook.unprivileged-envvar", "hook.compat-libs", "hook.ldconfig"]) {
+      const c = checkOf(id, "x = [\n");
+      assert.deepEqual([c.status, c.message, c.fix], ["ok", skipped, ""], id);
+    }
+  });
+  await t.step("a wrong type elsewhere: ldconfig still read from the file", () => {
+    const c = checkOf(
+      "hook.ldconfig",
+      '[nvidia-container-cli]\nload-kmods = 1\nldconfig = "@/sbin/ldconfig"\n',
+      {
+        "/sbin/ldconfig": exe(),
+      },
+    );
+    assert.deepEqual([c.status, c.message], [
+      "ok",
+      'nvidia-container-cli.ldconfig "@/sbin/ldconfig" runs the host\'s /sbin/ldconfig',
+    ]);
+  });
 });

@@ -50,6 +50,18 @@ const ENVVAR_WARN: Row = [
   "accept-nvidia-visible-devices-envvar-when-unprivileged is true (the default): any unprivileged container can request every GPU with NVIDIA_VISIBLE_DEVICES=all, which CUDA base images set",
   `set accept-nvidia-visible-devices-envvar-when-unprivileged = false in ${CONFIG} (GPUs then come from volume mounts with accept-nvidia-visible-devices-as-volume-mounts = true, or to privileged containers)`,
 ];
+const NOT_LOADED = "skipped: the config file does not load (see hook.config)";
+/** The settings checks when the config file does not load. */
+const SETTINGS_SKIPPED: Row[] = [
+  ["hook.unprivileged-envvar", "ok", NOT_LOADED],
+  ["hook.compat-libs", "ok", NOT_LOADED],
+  ["hook.ldconfig", "ok", NOT_LOADED],
+  ["cli.user", "ok", NOT_LOADED],
+];
+const FIX_CONFIG =
+  `fix ${CONFIG}; nvidia-container-runtime-hook check-config ${CONFIG} shows each error`;
+const FIX_LDCONFIG =
+  `set nvidia-container-cli.ldconfig = "@/sbin/ldconfig" in ${CONFIG}, and leave features.allow-ldconfig-from-container unset`;
 const NO_DRIVER: Row[] = [
   [
     "driver.version",
@@ -112,31 +124,14 @@ const FAULTS: Record<string, Row[]> = {
       "hook.config",
       "fail",
       `Cannot parse config file ${CONFIG}: line 1, column 22: illegal character in key`,
-      `fix ${CONFIG}; nvidia-container-runtime-hook check-config ${CONFIG} shows each error`,
+      FIX_CONFIG,
     ],
-    // The checks of the settings fall back to the built-in defaults.
-    ENVVAR_WARN,
-    [
-      "hook.ldconfig",
-      "ok",
-      "nvidia-container-cli.ldconfig is unset: the CLI runs its built-in host ldconfig",
-    ],
-    ["cli.user", "ok", "nvidia-container-cli.user is unset"],
+    // prestart fails for every container: the settings are not checked.
+    ...SETTINGS_SKIPPED,
   ],
   "config-directory": [
-    [
-      "hook.config",
-      "fail",
-      `Cannot read config file ${CONFIG}: is a directory`,
-      `fix ${CONFIG}; nvidia-container-runtime-hook check-config ${CONFIG} shows each error`,
-    ],
-    ENVVAR_WARN,
-    [
-      "hook.ldconfig",
-      "ok",
-      "nvidia-container-cli.ldconfig is unset: the CLI runs its built-in host ldconfig",
-    ],
-    ["cli.user", "ok", "nvidia-container-cli.user is unset"],
+    ["hook.config", "fail", `Cannot read config file ${CONFIG}: is a directory`, FIX_CONFIG],
+    ...SETTINGS_SKIPPED,
   ],
   "config-warning": [[
     "hook.config",
@@ -151,11 +146,26 @@ const FAULTS: Record<string, Row[]> = {
     "features.allow-cuda-compat-libs-from-container is true: the CLI may use CUDA compat libraries from the container image in front of the host driver's",
     `set features.allow-cuda-compat-libs-from-container = false in ${CONFIG}`,
   ]],
-  "ldconfig-container": [[
+  "ldconfig-container": [
+    [
+      "hook.config",
+      "fail",
+      `Cannot load config file ${CONFIG}: "nvidia-container-cli.ldconfig" value "/sbin/ldconfig" is not host-relative (does not start with "@"); set features.allow-ldconfig-from-container = true to run the container's ldconfig (line 6)`,
+      FIX_CONFIG,
+    ],
+    ...SETTINGS_SKIPPED.filter((r) => r[0] !== "hook.ldconfig"),
+    [
+      "hook.ldconfig",
+      "fail",
+      `nvidia-container-cli.ldconfig "/sbin/ldconfig" does not start with "@": prestart refuses the config file (the CLI would run the container's ldconfig, not the host's)`,
+      FIX_LDCONFIG,
+    ],
+  ],
+  "ldconfig-container-allowed": [[
     "hook.ldconfig",
     "fail",
-    `nvidia-container-cli.ldconfig "/sbin/ldconfig" does not start with "@": the CLI will run the container's ldconfig, not the host's`,
-    `set nvidia-container-cli.ldconfig = "@/sbin/ldconfig" in ${CONFIG}`,
+    `nvidia-container-cli.ldconfig "/sbin/ldconfig" does not start with "@": the CLI will run the container's ldconfig, not the host's (allowed by features.allow-ldconfig-from-container)`,
+    FIX_LDCONFIG,
   ]],
   "ldconfig-missing": [[
     "hook.ldconfig",
@@ -181,8 +191,20 @@ const FAULTS: Record<string, Row[]> = {
   "cli-old-compat-mode": [[
     "cli.version",
     "fail",
-    'nvidia-container-cli 1.17.0 does not take --cuda-compat-mode (1.17.7 and later do), which nvidia-container-runtime.modes.legacy.cuda-compat-mode = "ldconfig" passes',
-    `upgrade libnvidia-container-tools to 1.17.7 or later, or remove nvidia-container-runtime.modes.legacy.cuda-compat-mode from ${CONFIG}`,
+    'Cannot honour nvidia-container-runtime.modes.legacy.cuda-compat-mode "ldconfig": it needs nvidia-container-cli 1.17.7 or later, and "/usr/bin/nvidia-container-cli" is 1.17.0',
+    `upgrade libnvidia-container-tools, or change nvidia-container-runtime.modes.legacy.cuda-compat-mode in ${CONFIG}`,
+  ]],
+  "cli-version-newer": [[
+    "cli.version",
+    "fail",
+    "nvidia-container-runtime-hook.cli-version is 1.17.7, but /usr/bin/nvidia-container-cli is 1.17.0: prestart passes --cuda-compat-mode=ldconfig, which this CLI rejects",
+    `set nvidia-container-runtime-hook.cli-version = "1.17.0" in ${CONFIG}, or remove it`,
+  ]],
+  "cli-version-older": [[
+    "cli.version",
+    "warn",
+    "nvidia-container-runtime-hook.cli-version is 1.17.5, but /usr/bin/nvidia-container-cli is 1.17.7: prestart passes the options of 1.17.5, not those of 1.17.7",
+    `set nvidia-container-runtime-hook.cli-version = "1.17.7" in ${CONFIG}, or remove it`,
   ]],
   "cli-garbage-version": [[
     "cli.version",
