@@ -594,6 +594,83 @@ function knownMessage(e: unknown): string | undefined {
   return known ? escapeControls(e.message) : undefined;
 }
 
+/**
+ * `doctor`'s read-only view of the host; every failure throws a Deno error
+ * (exported for the tests, which run the checks on fake host trees).
+ */
+export function doctorView(): import("./lib/doctor/host.ts").HostView {
+  return {
+    lstat(path) {
+      const i = Deno.lstatSync(path);
+      return {
+        mode: i.mode ?? 0,
+        size: i.size,
+        mtimeMs: i.mtime?.getTime() ?? 0,
+        rdev: i.rdev ?? 0,
+      };
+    },
+    readLink: (path) => Deno.readLinkSync(path),
+    readFile(path, cap) {
+      if (!Deno.statSync(path).isFile) throw new NotRegularFile();
+      using file = Deno.openSync(path);
+      return readCapped(file, cap, 0);
+    },
+    readDir: (path) => [...Deno.readDirSync(path)].map((e) => e.name),
+    shell(args) {
+      const out = new Deno.Command("/bin/sh", {
+        args: [...args],
+        clearEnv: true,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "null",
+      }).outputSync();
+      return { code: out.code, stdout: out.stdout };
+    },
+    async run(path, args, { env, timeoutMs, maxBytes }) {
+      let child: Deno.ChildProcess;
+      try {
+        const io = { stdin: "null", stdout: "piped", stderr: "null" } as const;
+        child = new Deno.Command(path, { args: [...args], env, clearEnv: true, ...io }).spawn();
+      } catch (e) {
+        return { ok: false, error: errorText(e) };
+      }
+      const reader = child.stdout.getReader();
+      let timedOut = false;
+      let truncated = false;
+      const stop = () => {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // It has exited.
+        }
+        reader.cancel().catch(() => {});
+      };
+      const timer = setTimeout(() => (timedOut = true, stop()), timeoutMs);
+      const out = new Uint8Array(maxBytes);
+      let used = 0;
+      try {
+        for (let r = await reader.read(); !r.done; r = await reader.read()) {
+          out.set(r.value.subarray(0, maxBytes - used), used);
+          used = Math.min(maxBytes, used + r.value.length);
+          if (used === maxBytes) (truncated = true, stop());
+        }
+      } catch {
+        // Cancelled by stop().
+      }
+      const status = await child.status;
+      clearTimeout(timer);
+      const output = new TextDecoder().decode(out.subarray(0, used));
+      return {
+        ok: true,
+        code: status.signal === null ? status.code : null,
+        output,
+        truncated,
+        timedOut,
+      };
+    },
+  };
+}
+
 async function operator(
   invocation: Extract<Invocation, { kind: "operator" }>,
 ): Promise<number> {
@@ -655,6 +732,19 @@ async function operator(
       const { ociHook } = await import("./lib/oci_hook.ts");
       writeAll(Deno.stdout, stableJson(ociHook(options.path, options.env)));
       return 0;
+    }
+    case "doctor": {
+      const { formatDoctor, hasFailure, runDoctor } = await import("./lib/doctor/doctor.ts");
+      const report = await runDoctor({
+        view: doctorView(),
+        root: resolvePath(Deno.cwd(), options.root ?? "/"),
+        version: await versionText(),
+        candidates: configSearch(invocation.configPath),
+        cwd: Deno.cwd(),
+        pathEnv: hostPath(Deno.env.get("PATH")),
+      });
+      writeAll(Deno.stdout, options.json ? stableJson(report) : formatDoctor(report));
+      return hasFailure(report) ? 1 : 0;
     }
   }
 }

@@ -15,7 +15,7 @@ export const COMMANDS = ["prestart", "poststart", "poststop"] as const;
 export type Command = typeof COMMANDS[number];
 
 /** The operator commands (arguments parsed by `parseCommandArgs`). */
-export const OPERATOR_COMMANDS = ["explain", "check-config", "print-oci-hook"] as const;
+export const OPERATOR_COMMANDS = ["explain", "check-config", "print-oci-hook", "doctor"] as const;
 
 /** One of {@linkcode OPERATOR_COMMANDS}. */
 export type OperatorCommand = typeof OPERATOR_COMMANDS[number];
@@ -80,6 +80,8 @@ export function usage(program: string): string {
     "        load the config file prestart would use (or FILE) and report its settings",
     "  print-oci-hook [--path P]",
     "        print the OCI hooks.d JSON for podman and CRI-O",
+    "  doctor [--root DIR] [--json]",
+    "        check whether this host is ready for GPU containers, and say what to fix",
     "",
   ].join("\n");
 }

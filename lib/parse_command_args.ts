@@ -1,6 +1,6 @@
 /**
  * The arguments of the operator commands (`explain`, `check-config`,
- * `print-oci-hook`), with the same Go `flag` conventions as the global
+ * `print-oci-hook`, `doctor`), with the same Go `flag` conventions as the global
  * flags. Unlike `prestart`, they reject words they do not know.
  *
  * @module
@@ -27,12 +27,19 @@ export type CommandOptions =
     path: string | undefined;
     /** Each `--env KEY=VALUE`, in order (validated by `ociHook`). */
     env: string[];
+  }
+  | {
+    command: "doctor";
+    /** `--root DIR`: read every host path under DIR (a fake host tree). */
+    root: string | undefined;
+    json: boolean;
   };
 
 const FLAGS: Record<OperatorCommand, ReadonlyMap<string, FlagKind>> = {
   "explain": new Map([["bundle", "string"], ["json", "bool"], ["config", "string"]]),
   "check-config": new Map([["json", "bool"]]),
   "print-oci-hook": new Map([["path", "string"], ["env", "string"]]),
+  "doctor": new Map([["root", "string"], ["json", "bool"]]),
 };
 
 /** The string flags of a command that may be given more than once, each value kept. */
@@ -117,5 +124,11 @@ export function parseCommandArgs(
     case "print-oci-hook":
       noMore(command, rest);
       return { command, path: strings.get("path"), env: repeated };
+    case "doctor": {
+      noMore(command, rest);
+      const root = strings.get("root");
+      if (root === "") throw new UsageError('--root must name a directory, got ""');
+      return { command, root, json: bools.get("json") ?? false };
+    }
   }
 }

@@ -11,10 +11,25 @@ import { repoDir } from "./_hook.ts";
 
 const LIB = `${repoDir()}/lib`;
 
+/** The folders of lib/ that hold modules of one concern (their tests: tests/<folder>/). */
+const LIB_FOLDERS = ["", "doctor/"] as const;
+
+/** The modules of lib/ and its folders, as paths relative to lib/ (`doctor/check.ts`). */
 function libFiles(): string[] {
-  return [...Deno.readDirSync(LIB)].filter((e) => e.isFile && e.name.endsWith(".ts"))
-    .map((e) => e.name).sort();
+  return LIB_FOLDERS.flatMap((folder) =>
+    [...Deno.readDirSync(`${LIB}/${folder}`)].filter((e) => e.isFile && e.name.endsWith(".ts"))
+      .map((e) => `${folder}${e.name}`)
+  ).sort();
 }
+
+function isPrivate(path: string): boolean {
+  return path.slice(path.lastIndexOf("/") + 1).startsWith("_");
+}
+
+Deno.test("every folder of lib/ is covered by these rules", () => {
+  const folders = [...Deno.readDirSync(LIB)].filter((e) => e.isDirectory).map((e) => `${e.name}/`);
+  assert.deepEqual(folders.sort(), LIB_FOLDERS.filter((f) => f !== "").sort());
+});
 
 Deno.test("lib/ modules do no I/O: no Deno.*, console or node process", async (t) => {
   for (const name of libFiles()) {
@@ -43,6 +58,12 @@ Deno.test("main.ts loads the TOML parser only through a dynamic import", () => {
   assert.match(text, /await import\("\.\/lib\/parse_config\.ts"\)/);
 });
 
+Deno.test("main.ts loads doctor's modules only through a dynamic import", () => {
+  const text = Deno.readTextFileSync(`${repoDir()}/main.ts`);
+  assert.doesNotMatch(text, /^import[^;]*lib\/doctor\//m);
+  assert.match(text, /await import\("\.\/lib\/doctor\/doctor\.ts"\)/);
+});
+
 Deno.test("every export of lib/ has JSDoc", async (t) => {
   for (const name of libFiles()) {
     await t.step(name, () => {
@@ -58,7 +79,7 @@ Deno.test("every export of lib/ has JSDoc", async (t) => {
 });
 
 Deno.test("every public lib/ module has a test file", async (t) => {
-  for (const name of libFiles().filter((n) => !n.startsWith("_"))) {
+  for (const name of libFiles().filter((n) => !isPrivate(n))) {
     await t.step(name, () => {
       const test = `${repoDir()}/tests/${name.replace(/\.ts$/, "_test.ts")}`;
       assert.ok(Deno.statSync(test).isFile, `missing ${test}`);

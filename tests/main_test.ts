@@ -29,6 +29,8 @@ Commands:
         load the config file prestart would use (or FILE) and report its settings
   print-oci-hook [--path P]
         print the OCI hooks.d JSON for podman and CRI-O
+  doctor [--root DIR] [--json]
+        check whether this host is ready for GPU containers, and say what to fix
 `;
 const P = "nvidia-container-runtime-hook: ";
 

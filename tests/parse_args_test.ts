@@ -297,6 +297,16 @@ Deno.test("parseArgs() hands the words after an operator command to it", async (
         args: ["--path", "/p"],
       },
     ],
+    [
+      ["-config", "/c.toml", "doctor", "--root", "/srv/host", "--json"],
+      {
+        kind: "operator",
+        command: "doctor",
+        debug: false,
+        configPath: "/c.toml",
+        args: ["--root", "/srv/host", "--json"],
+      },
+    ],
   ];
   for (const [args, expected] of table) {
     await t.step(args.join(" "), () => assert.deepEqual(parseArgs(args), expected));
@@ -323,6 +333,7 @@ Deno.test("usage() names the program, every flag and the commands", () => {
       "explain",
       "check-config",
       "print-oci-hook",
+      "doctor [--root DIR] [--json]",
     ]
   ) {
     assert.ok(text.includes(word), `usage lacks ${word}`);

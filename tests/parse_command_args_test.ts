@@ -102,6 +102,21 @@ Deno.test("parseCommandArgs() keeps every print-oci-hook --env, in order", async
   }
 });
 
+Deno.test("parseCommandArgs() reads doctor's --root and --json", async (t) => {
+  const table: [string[], CommandOptions][] = [
+    [[], { command: "doctor", root: undefined, json: false }],
+    [["--json"], { command: "doctor", root: undefined, json: true }],
+    [["--root", "/srv/host"], { command: "doctor", root: "/srv/host", json: false }],
+    [["-root=rel", "-json"], { command: "doctor", root: "rel", json: true }],
+    [["--root", "/a", "--root", "/b"], { command: "doctor", root: "/b", json: false }],
+  ];
+  for (const [args, options] of table) {
+    await t.step(args.join(" ") || "(none)", () => {
+      assert.deepEqual(parseCommandArgs("doctor", args), options);
+    });
+  }
+});
+
 Deno.test("parseCommandArgs() returns help for -h and -help, wherever they come", async (t) => {
   const table: [OperatorCommand, string[]][] = [
     ["explain", ["-h"]],
@@ -115,6 +130,7 @@ Deno.test("parseCommandArgs() returns help for -h and -help, wherever they come"
     // Go's flag package stops at -h: what follows is not looked at.
     ["print-oci-hook", ["-h", "--env"]],
     ["print-oci-hook", ["--help", "--nope"]],
+    ["doctor", ["--root", "/x", "-h"]],
   ];
   for (const [command, args] of table) {
     await t.step(`${command} ${args.join(" ")}`, () => {
@@ -158,6 +174,10 @@ Deno.test("parseCommandArgs() refuses unknown flags, missing values and extra wo
       ["/usr/bin/hook"],
       'Unexpected argument "/usr/bin/hook" after print-oci-hook',
     ],
+    ["doctor", ["--root"], "Flag needs an argument: -root"],
+    ["doctor", ["--root="], '--root must name a directory, got ""'],
+    ["doctor", ["/srv/host"], 'Unexpected argument "/srv/host" after doctor'],
+    ["doctor", ["--config", "/x"], "Flag provided but not defined: -config"],
   ];
   for (const [command, args, message] of table) {
     await t.step(`${command} ${args.join(" ")}`, () => {
