@@ -18,7 +18,7 @@ import {
 } from "./lib/cli_version.ts";
 import { cudaCompatOption } from "./lib/cuda_compat.ts";
 import { decideGpu } from "./lib/decide_gpu.ts";
-import { HostError, InputError, PolicyError, printable, UsageError } from "./lib/errors.ts";
+import { HostError, InputError, PolicyError, printable, quote, UsageError } from "./lib/errors.ts";
 import {
   type ConfigCandidate,
   configCandidates,
@@ -483,22 +483,32 @@ function tracer(debug: boolean): (s: string) => void {
   return debug ? (s: string) => say(`${PROGRAM}: debug: ${s}\n`) : () => {};
 }
 
-/** The line `prestart` prints before it becomes the CLI (runtimes show it when a start fails). */
-function runningLine(facts: Facts): string {
+/** `word` as a POSIX shell reads it back: bare when safe, else single-quoted. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The line `prestart` prints before it becomes the CLI (runtimes show it
+ * when a start fails). Container values are quoted and cut as in error
+ * messages; the explain command is the one to paste (same `-config`).
+ */
+function runningLine(facts: Facts, configPath: string): string {
   const wants = facts.decision?.wantsGpu === true ? facts.decision : undefined;
   const devices = wants === undefined
     ? "none"
     : wants.devices.kind === "list"
-    ? wants.devices.ids.join(",")
+    ? quote(wants.devices.ids.join(","))
     : wants.devices.kind;
   const requirements = wants === undefined || wants.requirements.length === 0
     ? "none"
-    : wants.requirements.map((r) => r.value).join(" ");
+    : wants.requirements.map((r) => quote(r.value)).join(" ");
+  const config = configPath === "" ? "" : ` -config ${shellWord(configPath)}`;
   return escapeControls(
     `${PROGRAM}: running nvidia-container-cli for container` +
       ` ${facts.id === undefined ? "(no id)" : printable(facts.id)}` +
       ` (devices ${devices}, requirements ${requirements}); if it fails, run:` +
-      ` ${PROGRAM} explain --bundle ${facts.bundle}`,
+      ` ${PROGRAM}${config} explain --bundle ${shellWord(facts.bundle ?? "")}`,
   ) + "\n";
 }
 
@@ -577,7 +587,7 @@ async function prestart(debug: boolean, configPath: string): Promise<number> {
   await logDecision(facts, undefined);
   if (facts.argv === undefined || facts.cliEnv === undefined) return 0;
   trace(`running ${JSON.stringify(facts.argv)}`);
-  say(runningLine(facts));
+  say(runningLine(facts, configPath));
   throw withContainer(facts, execCli(facts.argv, facts.cliEnv));
 }
 

@@ -10,6 +10,16 @@ import { type FakeCli, runHook, writeFakeCli } from "./_hook.ts";
 
 const P = "nvidia-container-runtime-hook: ";
 
+/** The state's id as prestart names the container (a non-empty string), if any. */
+function stateId(stdin: string): string | undefined {
+  try {
+    const id = JSON.parse(stdin)?.id;
+    return typeof id === "string" && id !== "" ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function runCase(name: string, t: Deno.TestContext): Promise<void> {
   let cli: FakeCli | undefined;
   const p = prepareCase(name, (path, tmp, c) => {
@@ -49,8 +59,13 @@ async function runCase(name: string, t: Deno.TestContext): Promise<void> {
       assert.deepEqual(explain["argv"], argv, "explain --json argv equals the argv prestart ran");
       const failed = argv === null && run.code !== 0;
       // prestart names the container in its error line; explain's report has it apart.
-      const error = failed
-        ? run.stderr.trimEnd().split("\n").at(-1)?.slice(P.length).replace(/^container [^ ]+: /, "")
+      const id = stateId(fill(c.stdin));
+      const line = run.stderr.trimEnd().split("\n").at(-1)?.slice(P.length);
+      const prefix = id === undefined ? "" : `container ${id}: `;
+      const error = failed && line?.startsWith(prefix)
+        ? line.slice(prefix.length)
+        : failed
+        ? line
         : null;
       assert.equal(explain["error"], error, "explain reports the error prestart prints");
     }

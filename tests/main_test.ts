@@ -27,7 +27,7 @@ Commands:
         show the decision prestart would make (state on stdin, or a bundle directory)
   check-config [--json] [FILE]
         load the config file prestart would use (or FILE) and report its settings
-  print-oci-hook [--path P]
+  print-oci-hook [--path P] [--env KEY=VALUE ...]
         print the OCI hooks.d JSON for podman and CRI-O
   doctor [--root DIR] [--json]
         check whether this host is ready for GPU containers, and say what to fix
