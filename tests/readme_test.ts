@@ -1,8 +1,9 @@
 /**
- * Keeps the README honest: every fenced block that follows a marker comment
- * `<!-- tested: NAME -->` is checked here (run, parsed, or compared with
- * what the hook prints). `README_PATH` names another file to check (a draft);
- * the default is the repository's README.md.
+ * Keeps the README and docs/*.md honest: every fenced block that follows a
+ * marker comment `<!-- tested: NAME -->` in any of them is checked here (run,
+ * parsed, or compared with what the hook prints), wherever the block lives.
+ * `README_PATH` names another file to check in place of README.md (a draft);
+ * `DOCS_DIR` another docs directory.
  *
  * Shell blocks run with `sh`, with `npx --yes deno@2.9.6` replaced by this
  * Deno, and with an `nvidia-container-runtime-hook` on `PATH` that runs this
@@ -16,6 +17,16 @@ import { hookCommand, launcherEnv, repoDir } from "./_hook.ts";
 import { ociHook } from "../lib/oci_hook.ts";
 
 const README = Deno.env.get("README_PATH") ?? `${repoDir()}/README.md`;
+const DOCS = Deno.env.get("DOCS_DIR") ?? `${repoDir()}/docs`;
+
+/** README.md, then docs/*.md in name order. */
+function documents(): string[] {
+  const docs = [...Deno.readDirSync(DOCS)]
+    .filter((e) => e.isFile && e.name.endsWith(".md"))
+    .map((e) => `${DOCS}/${e.name}`)
+    .sort();
+  return [README, ...docs];
+}
 
 /** Where the README's sample output puts the clone. */
 const CLONE = "/home/you/nvidia-container-runtime-hook";
@@ -47,27 +58,38 @@ interface Block {
   name: string;
   lang: string;
   text: string;
+  /** The file that holds it. */
+  file: string;
   /** 1-based line of the marker. */
   line: number;
 }
 
 /** The fenced blocks that follow a `<!-- tested: NAME -->` marker. */
-function testedBlocks(markdown: string): Block[] {
+function testedBlocks(markdown: string, file: string): Block[] {
   const lines = markdown.split("\n");
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const m = /^<!-- tested: ([a-z0-9-]+) -->\s*$/.exec(lines[i] as string);
+    // A marker inside a list item is indented, and so is its block.
+    const m = /^( *)<!-- tested: ([a-z0-9-]+) -->\s*$/.exec(lines[i] as string);
     if (m === null) continue;
+    const indent = m[1] as string;
     let j = i + 1;
     while (j < lines.length && (lines[j] as string).trim() === "") j++;
-    const fence = /^```(\S*)\s*$/.exec(lines[j] ?? "");
-    if (fence === null) throw new Error(`${README}:${i + 1}: no fenced block after the marker`);
-    const end = lines.findIndex((l, k) => k > j && l === "```");
-    if (end < 0) throw new Error(`${README}:${j + 1}: unterminated fenced block`);
+    const open = lines[j] ?? "";
+    const fence = open.startsWith(indent) ? /^```(\S*)\s*$/.exec(open.slice(indent.length)) : null;
+    if (fence === null) throw new Error(`${file}:${i + 1}: no fenced block after the marker`);
+    const end = lines.findIndex((l, k) => k > j && l === `${indent}\`\`\``);
+    if (end < 0) throw new Error(`${file}:${j + 1}: unterminated fenced block`);
+    const body = lines.slice(j + 1, end);
+    const outdented = body.find((l) => l !== "" && !l.startsWith(indent));
+    if (outdented !== undefined) {
+      throw new Error(`${file}:${i + 1}: a block line is not indented as its marker`);
+    }
     blocks.push({
-      name: m[1] as string,
+      name: m[2] as string,
       lang: fence[1] as string,
-      text: lines.slice(j + 1, end).join("\n") + "\n",
+      text: body.map((l) => l.slice(indent.length)).join("\n") + "\n",
+      file,
       line: i + 1,
     });
     i = end;
@@ -81,7 +103,7 @@ function blocksOf(all: Block[], name: Marker): Block[] {
 
 function only(all: Block[], name: Marker): Block {
   const found = blocksOf(all, name);
-  assert.equal(found.length, 1, `exactly one "${name}" block`);
+  assert.equal(found.length, 1, `exactly one "${name}" block: ${found.map(where).join(", ")}`);
   return found[0] as Block;
 }
 
@@ -144,7 +166,12 @@ function sandbox(): Sandbox {
   };
 }
 
-const blocks = testedBlocks(Deno.readTextFileSync(README));
+const blocks = documents().flatMap((f) => testedBlocks(Deno.readTextFileSync(f), f));
+
+/** Where a block is, for step names and messages. */
+function where(b: Block): string {
+  return `${b.file.replace(`${repoDir()}/`, "")}:${b.line}`;
+}
 
 /**
  * A test of the blocks of `markers`; skipped when one is missing (the first
@@ -158,22 +185,30 @@ function readmeTest(
   needs: readonly string[] = [],
 ): void {
   const missing = markers.some((m) => blocksOf(blocks, m).length === 0);
-  Deno.test({ name: `README: ${name}`, ignore: missing || !needs.every(commandExists), fn });
+  Deno.test({
+    name: `README and docs: ${name}`,
+    ignore: missing || !needs.every(commandExists),
+    fn,
+  });
 }
 
-Deno.test("README: every tested marker is known and present", () => {
+Deno.test("README and docs: every tested marker is known and present", () => {
   const names = new Set(blocks.map((b) => b.name));
   for (const b of blocks) {
-    assert.ok((MARKERS as readonly string[]).includes(b.name), `unknown marker line ${b.line}`);
+    assert.ok((MARKERS as readonly string[]).includes(b.name), `unknown marker at ${where(b)}`);
   }
-  assert.deepEqual(MARKERS.filter((m) => !names.has(m)), [], `missing markers in ${README}`);
+  assert.deepEqual(
+    MARKERS.filter((m) => !names.has(m)),
+    [],
+    `missing markers in ${README} and ${DOCS}/*.md`,
+  );
 });
 
 readmeTest("the explain commands run and exit 0", ["explain-run"], async (t) => {
   const s = sandbox();
   try {
     for (const b of blocksOf(blocks, "explain-run")) {
-      await t.step(`line ${b.line}`, async () => {
+      await t.step(where(b), async () => {
         assert.equal(b.lang, "sh");
         const r = await s.run(b.text, repoDir());
         assert.equal(r.stderr, "");
