@@ -33,6 +33,7 @@ const CLONE = "/home/you/nvidia-container-runtime-hook";
 
 /** Every marker the README must carry, and nothing else. */
 const MARKERS = [
+  "quick-start",
   "explain-run",
   "explain-output",
   "check-config-run",
@@ -202,6 +203,18 @@ Deno.test("README and docs: every tested marker is known and present", () => {
     [],
     `missing markers in ${README} and ${DOCS}/*.md`,
   );
+});
+
+readmeTest("the quick start is the demo that tests/demo_test.ts runs, and the test task", [
+  "quick-start",
+], () => {
+  const b = only(blocks, "quick-start");
+  assert.equal(b.lang, "sh");
+  const commands = b.text.trimEnd().split("\n").map((l) => l.replace(/\s+#.*$/, ""));
+  assert.deepEqual(commands, [
+    "npx --yes deno@2.9.6 task --no-lock demo",
+    "npx --yes deno@2.9.6 task test",
+  ]);
 });
 
 readmeTest("the explain commands run and exit 0", ["explain-run"], async (t) => {
