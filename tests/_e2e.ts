@@ -47,7 +47,8 @@ const TOOL_PACKAGES: Record<keyof Tools, string> = {
   umount: "mount",
 };
 
-function isExecutableFile(path: string): boolean {
+/** Whether `path` is a regular file with an execute bit. */
+export function isExecutableFile(path: string): boolean {
   try {
     const info = Deno.statSync(path);
     return info.isFile && ((info.mode ?? 0) & 0o111) !== 0;

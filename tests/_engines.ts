@@ -15,6 +15,7 @@
 import {
   busyboxApplets,
   HOST_PATH,
+  isExecutableFile,
   isRoot,
   isStaticElf,
   mountinfo,
@@ -73,15 +74,6 @@ const TOOL_PACKAGES: Record<keyof EngineTools, string> = {
   setsid: "util-linux",
   nsenter: "util-linux",
 };
-
-function isExecutableFile(path: string): boolean {
-  try {
-    const info = Deno.statSync(path);
-    return info.isFile && ((info.mode ?? 0) & 0o111) !== 0;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The first executable `name` in {@link SYSTEM_PATH}: the distribution's

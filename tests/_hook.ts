@@ -153,3 +153,44 @@ export function writeFakeCli(
     },
   };
 }
+
+/** What {@linkcode runningLine} shows. */
+export interface RunningLineFacts {
+  /** The state's id; absent for a state without one (shown `(no id)`). */
+  id?: string | undefined;
+  /** The CLI's `--device=` value (a list such as `0,1`), or `all` / `none`. */
+  devices: string;
+  /** The requirements, in order (none: `[]`). */
+  requirements: readonly string[];
+  /** The bundle directory (absolute). */
+  bundle: string;
+  /** The `-config` value prestart was given, if any. */
+  config?: string | undefined;
+}
+
+/**
+ * The one line prestart prints on stderr just before it becomes the CLI,
+ * written here from the documented form (not from main.ts): container values
+ * cut to 64 characters and JSON-quoted (the id without its quotes), the
+ * explain command's words shell-quoted, control characters as `\uXXXX`.
+ */
+export function runningLine(o: RunningLineFacts): string {
+  const cut = (s: string) => s.length > 64 ? `${s.slice(0, 64)}...` : s;
+  const quoted = (s: string) => JSON.stringify(cut(s));
+  const shell = (s: string) =>
+    /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.split("'").join(`'\\''`)}'`;
+  const id = o.id === undefined ? "(no id)" : quoted(o.id).slice(1, -1);
+  const devices = o.devices === "all" || o.devices === "none" ? o.devices : quoted(o.devices);
+  const requirements = o.requirements.length === 0 ? "none" : o.requirements.map(quoted).join(" ");
+  const config = o.config === undefined ? "" : ` -config ${shell(o.config)}`;
+  const line = `nvidia-container-runtime-hook: running nvidia-container-cli for container ${id}` +
+    ` (devices ${devices}, requirements ${requirements}); if it fails, run:` +
+    ` nvidia-container-runtime-hook${config} explain --bundle ${shell(o.bundle)}`;
+  let out = "";
+  for (const ch of line) {
+    const c = ch.codePointAt(0)!;
+    const control = c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029;
+    out += control ? `\\u${c.toString(16).padStart(4, "0")}` : ch;
+  }
+  return `${out}\n`;
+}

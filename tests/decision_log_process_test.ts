@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { launcherEnv, repoDir, runHook, writeFakeCli } from "./_hook.ts";
+import { launcherEnv, repoDir, runHook, runningLine, writeFakeCli } from "./_hook.ts";
 
 const P = "nvidia-container-runtime-hook: ";
 
@@ -98,8 +98,7 @@ Deno.test("decision log: a GPU start logs what the hook ran, before it became th
     const r = await runHook({ args: ["prestart"], env: s.hookEnv, stdin: s.state() });
     assert.deepEqual([r.code, r.stderr], [
       0,
-      `${P}running nvidia-container-cli for container ctr-1 (devices 0,1, requirements none);` +
-      ` if it fails, run: nvidia-container-runtime-hook explain --bundle ${s.bundle}\n`,
+      runningLine({ id: "ctr-1", devices: "0,1", requirements: [], bundle: s.bundle }),
     ]);
     const lines = s.lines();
     assert.equal(lines.length, 1);
@@ -252,8 +251,7 @@ Deno.test("decision log: a log that cannot be written warns once and changes not
         assert.deepEqual([r.code, r.stderr], [
           0,
           `${P}warning: cannot write the decision log ${path}: ${reason}\n` +
-          `${P}running nvidia-container-cli for container ctr-1 (devices 0,1, requirements none);` +
-          ` if it fails, run: nvidia-container-runtime-hook explain --bundle ${s.bundle}\n`,
+          runningLine({ id: "ctr-1", devices: "0,1", requirements: [], bundle: s.bundle }),
         ]);
         const argv = Deno.readTextFileSync(`${s.tmp}/rec/argv`).split("\0").slice(0, -1);
         assert.deepEqual(argv, argvFor(s), "the CLI ran as without a log");

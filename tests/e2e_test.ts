@@ -31,6 +31,7 @@ import {
   unmountUnder,
   writeBundle,
 } from "./_e2e.ts";
+import { runningLine } from "./_hook.ts";
 
 /** Longest a container start may take (the hook from source included). */
 const START_TIMEOUT_MS = 60_000;
@@ -285,17 +286,16 @@ function withPid(argv: readonly string[]): string[] {
 
 /**
  * The line the hook prints on stderr before it becomes the CLI, for the
- * container of `r` (the runtime passes its id and bundle in the state).
+ * container of `r` (the runtime passes its id and bundle in the state; the
+ * config comes from the prefix, not -config).
  */
-function runningLine(r: Started, devices: string, requirements: string): string {
-  return `${HOOK_ERROR}running nvidia-container-cli for container ${r.id} (devices ${devices},` +
-    ` requirements ${requirements}); if it fails, run: nvidia-container-runtime-hook explain` +
-    ` --bundle ${r.bundle}\n`;
+function startLine(r: Started, devices: string, requirements: string[]): string {
+  return runningLine({ id: r.id, devices, requirements, bundle: r.bundle });
 }
 
-/** {@linkcode runningLine} of a start with {@link GPU_ENV}. */
+/** {@linkcode startLine} of a start with {@link GPU_ENV}. */
 function gpuRunningLine(r: Started): string {
-  return runningLine(r, "0,1", "cuda>=12.0");
+  return startLine(r, "0,1", ["cuda>=12.0"]);
 }
 
 /**
@@ -411,7 +411,7 @@ e2e("a legacy CUDA image gets all devices", async (s, rt) => {
     rt,
     r,
     configuredProbe("all", ALL_CAPABILITIES, ["cuda>=10.2"]),
-    runningLine(r, "all", "cuda>=10.2"),
+    startLine(r, "all", ["cuda>=10.2"]),
   );
   assert.deepEqual(r.calls.map(withPid), [[
     s.cli,

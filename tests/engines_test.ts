@@ -54,6 +54,7 @@ import {
   waitFor,
   writeImageTar,
 } from "./_engines.ts";
+import { runningLine } from "./_hook.ts";
 import { type InstallLayout, installLayout } from "../scripts/install.ts";
 
 const HOOK_NAME = "nvidia-container-runtime-hook";
@@ -443,8 +444,12 @@ dockerCase(
 dockerCase(
   "NVIDIA_MIG_CONFIG_DEVICES in an unprivileged container: Docker reports the hook's refusal",
   async (x) => {
+    // Docker passes the container's id in the state: the hook's error names it.
+    const cidFile = `${x.dir}/mig-unprivileged.cid`;
     const r = await dockerRun(
       x.d,
+      "--cidfile",
+      cidFile,
       "--gpus",
       "all",
       "-e",
@@ -454,6 +459,8 @@ dockerCase(
       "-c",
       PROBE,
     );
+    const id = Deno.readTextFileSync(cidFile);
+    assert.match(id, /^[0-9a-f]{64}$/);
     assert.deepEqual({ code: r.code, stdout: r.stdout, errors: dockerErrorLines(r.stderr) }, {
       code: 125,
       stdout: "",
@@ -461,8 +468,8 @@ dockerCase(
         "docker: Error response from daemon: failed to create shim task: OCI runtime create " +
         "failed: runc create failed: unable to start container process: error during container " +
         "init: error running hook #0: error running hook: exit status 1, stdout: , stderr: " +
-        "nvidia-container-runtime-hook: Cannot set NVIDIA_MIG_CONFIG_DEVICES in an unprivileged " +
-        "container (CAP_SYS_ADMIN is not in its bounding set): unknown.",
+        `nvidia-container-runtime-hook: container ${id}: Cannot set NVIDIA_MIG_CONFIG_DEVICES in` +
+        " an unprivileged container (CAP_SYS_ADMIN is not in its bounding set): unknown.",
       ],
     });
   },
@@ -591,6 +598,10 @@ async function setUpPodman_(): Promise<PodmanSuite> {
 
 /** A finished `podman run` and what the container's config.json said. */
 interface PodmanRun {
+  /** The container's id, which podman passes to the hook in the state. */
+  id: string;
+  /** The container's bundle (where its config.json is). */
+  bundle: string;
   result: ProcessResult;
   /** `hooks` of the container's config.json. */
   hooks: unknown;
@@ -628,15 +639,15 @@ async function podmanRun(
     ]);
     const id = Deno.readTextFileSync(cidFile).trim();
     x.ids.push(id);
-    const config = `${x.p.root}/overlay-containers/${id}/userdata/config.json`;
-    const hooks = JSON.parse(Deno.readTextFileSync(config)).hooks;
+    const bundle = `${x.p.root}/overlay-containers/${id}/userdata`;
+    const hooks = JSON.parse(Deno.readTextFileSync(`${bundle}/config.json`)).hooks;
     let hookStderr = "";
     try {
       hookStderr = Deno.readTextFileSync(stderrFile);
     } catch {
       // No hook wrote anything.
     }
-    return { result, hooks, hookStderr };
+    return { id, bundle, result, hooks, hookStderr };
   } finally {
     const rm = await x.p.podman(runtime, ["rm", "--force", name], ADMIN_TIMEOUT_MS);
     assert.equal(rm.code, 0, rm.stderr);
@@ -659,11 +670,24 @@ function podmanCase(
   });
 }
 
-/** A podman run that ran the probe; the hook was in config.json and wrote nothing. */
-function assertPodmanRan(x: PodmanSuite, r: PodmanRun, argv: string[] | "none"): void {
-  assertConfigured(r.result, x.rootfs, argv);
+/**
+ * A podman run that ran the probe, the hook being in config.json. When the
+ * CLI ran (`argv`), the hook printed its running line naming `devices` and no
+ * requirement, which only crun keeps (runc shows a hook's stderr only when it
+ * fails); otherwise it wrote nothing.
+ */
+function assertPodmanRan(
+  x: PodmanSuite,
+  rt: PodmanRuntime,
+  r: PodmanRun,
+  ran: { argv: string[]; devices: string } | "none",
+): void {
+  assertConfigured(r.result, x.rootfs, ran === "none" ? "none" : ran.argv);
   assert.deepEqual(r.hooks, { prestart: [x.hook] });
-  assert.equal(r.hookStderr, "");
+  const line = ran === "none"
+    ? ""
+    : runningLine({ id: r.id, devices: ran.devices, requirements: [], bundle: r.bundle });
+  assert.equal(r.hookStderr, rt === "crun" ? line : "");
 }
 
 podmanCase("a GPU request by env: the CLI gets the devices and capabilities", async (x, rt) => {
@@ -679,12 +703,15 @@ podmanCase("a GPU request by env: the CLI gets the devices and capabilities", as
     "-c",
     PROBE,
   );
-  assertPodmanRan(x, r, cliCall(x.s, "--device=0,1", "--compute", "--utility"));
+  assertPodmanRan(x, rt, r, {
+    argv: cliCall(x.s, "--device=0,1", "--compute", "--utility"),
+    devices: "0,1",
+  });
 });
 
 podmanCase("a plain container: the hook runs, the CLI does not", async (x, rt) => {
   const r = await podmanRun(x, rt, PODMAN_IMAGE, "sh", "-c", PROBE);
-  assertPodmanRan(x, r, "none");
+  assertPodmanRan(x, rt, r, "none");
 });
 
 podmanCase("NVIDIA_VISIBLE_DEVICES=void: the CLI does not run", async (x, rt) => {
@@ -698,7 +725,7 @@ podmanCase("NVIDIA_VISIBLE_DEVICES=void: the CLI does not run", async (x, rt) =>
     "-c",
     PROBE,
   );
-  assertPodmanRan(x, r, "none");
+  assertPodmanRan(x, rt, r, "none");
 });
 
 podmanCase("a CDI-only request is refused with the advice", async (x, rt) => {
@@ -712,8 +739,10 @@ podmanCase("a CDI-only request is refused with the advice", async (x, rt) => {
     "-c",
     PROBE,
   );
-  const refusal = `${HOOK_NAME}: Cannot serve CDI device names ("nvidia.com/gpu=0") in mode ` +
-    '"auto": use the NVIDIA Container Runtime (--runtime=nvidia) or CDI instead\n';
+  // The hook's error names the container podman passed in the state.
+  const refusal = `${HOOK_NAME}: container ${r.id}: Cannot serve CDI device names` +
+    ' ("nvidia.com/gpu=0") in mode "auto": use the NVIDIA Container Runtime (--runtime=nvidia)' +
+    " or CDI instead\n";
   const runtime = x.p.runtimePath(rt);
   assert.deepEqual(
     { code: r.result.code, stdout: r.result.stdout, stderr: r.result.stderr, hook: r.hookStderr },
@@ -750,7 +779,7 @@ podmanCase(
       "-c",
       PROBE,
     );
-    assertPodmanRan(x, r, cliCall(x.s, "--device=1", "--utility"));
+    assertPodmanRan(x, rt, r, { argv: cliCall(x.s, "--device=1", "--utility"), devices: "1" });
   },
 );
 
@@ -771,7 +800,10 @@ podmanCase(
       "-c",
       PROBE,
     );
-    assertPodmanRan(x, r, cliCall(x.s, "--device=0", "--mig-config=all", "--utility"));
+    assertPodmanRan(x, rt, r, {
+      argv: cliCall(x.s, "--device=0", "--mig-config=all", "--utility"),
+      devices: "0",
+    });
   },
 );
 
@@ -781,7 +813,9 @@ podmanCase("8 GPU containers started at once each get their own device", async (
       podmanRun(x, rt, "-e", `NVIDIA_VISIBLE_DEVICES=${i}`, PODMAN_IMAGE, "sh", "-c", PROBE)
     ),
   );
-  runs.forEach((r, i) => assertPodmanRan(x, r, cliCall(x.s, `--device=${i}`, "--utility")));
+  runs.forEach((r, i) =>
+    assertPodmanRan(x, rt, r, { argv: cliCall(x.s, `--device=${i}`, "--utility"), devices: `${i}` })
+  );
   // Each call went to its own container: distinct pids and root file systems.
   const words = runs.map((r) => r.result.stdout.trimEnd().split("\n"));
   assert.equal(new Set(words.map((w) => w.at(-2))).size, 8);

@@ -54,6 +54,7 @@ import {
   writeDriverRoot,
   writeFullStackBundle,
 } from "./_fake_driver.ts";
+import { runningLine } from "./_hook.ts";
 
 /** Longest a container start may take (the hook from source and the CLI included). */
 const START_TIMEOUT_MS = 60_000;
@@ -361,6 +362,9 @@ interface CaseSpec {
 
 /** What a start left to assert on; the container and its files are gone by then. */
 interface Started {
+  /** The container's id, which runc passes to the hook in the state. */
+  id: string;
+  bundle: string;
   result: ProcessResult;
   /** The CLI's --debug log ("" when it did not run). */
   cliLog: string;
@@ -423,6 +427,8 @@ async function start(s: Suite, spec: CaseSpec): Promise<Started> {
     );
     const list = await runProcess(s.runc.argv("list", "--quiet"), { timeoutMs: ADMIN_TIMEOUT_MS });
     return {
+      id,
+      bundle,
       result,
       cliLog: readIfExists(cliLog),
       list,
@@ -473,16 +479,24 @@ function goQuote(s: string): string {
   return `"${s.replace(/[\\"\n\t]/g, (c) => escapes[c] as string)}"`;
 }
 
+/** The devices and requirements the hook's running line names. */
+interface Asked {
+  devices: string;
+  requirements: string[];
+}
+
 /**
- * Asserts a start runc refused because the hook exited 1 with `stderr` (the
- * CLI's message): runc's one error line, no output from the container, and
+ * Asserts a start runc refused because the hook exited 1 with its running
+ * line (for `asked`), then `stderr` (the CLI's message, the hook having
+ * become the CLI): runc's one error line, no output from the container, and
  * no container state left.
  */
-function assertRefused(r: Started, stderr: string): void {
+function assertRefused(r: Started, asked: Asked, stderr: string): void {
   withLog(r, () => {
+    const hookStderr = runningLine({ id: r.id, bundle: r.bundle, ...asked }) + stderr;
     const message = "runc run failed: unable to start container process: error during container " +
       "init: error running hook #0: error running hook: exit status 1, stdout: , " +
-      `stderr: ${stderr}`;
+      `stderr: ${hookStderr}`;
     assert.match(r.result.stderr, /^time="[^"]+" /);
     assert.deepEqual(
       {
@@ -596,29 +610,33 @@ fullStack("requirements the driver meets start the container", async (s, t) => {
 fullStack(
   "a requirement the driver does not meet stops the start with the CLI's message",
   async (s, t) => {
-    const cases: [string[], string][] = [
-      [["NVIDIA_REQUIRE_CUDA=cuda>=13.0"], cudaUnmet("cuda>=13.0")],
+    // [the requirement variables, the requirements the hook names, the CLI's message]
+    const cases: [string[], string[], string][] = [
+      [["NVIDIA_REQUIRE_CUDA=cuda>=13.0"], ["cuda>=13.0"], cudaUnmet("cuda>=13.0")],
       // No alternative holds: the CLI names the first.
       [
         ["NVIDIA_REQUIRE_CUDA=brand=tesla,driver>=560 cuda>=13.0"],
+        ["brand=tesla,driver>=560 cuda>=13.0"],
         `${CLI}requirement error: unsatisfied condition: brand=tesla,driver>=560\n`,
       ],
       // Each variable must hold on its own.
       [
         ["NVIDIA_REQUIRE_CUDA=cuda>=12.0", "NVIDIA_REQUIRE_BRAND=brand=geforce"],
+        ["cuda>=12.0", "brand=geforce"],
         `${CLI}requirement error: unsatisfied condition: brand=geforce\n`,
       ],
       [
         ["NVIDIA_REQUIRE_CUDA=cuda>=12.0", "NVIDIA_REQUIRE_DRIVER=driver<550"],
+        ["cuda>=12.0", "driver<550"],
         `${CLI}requirement error: unsatisfied condition: driver<550\n`,
       ],
     ];
-    for (const [env, message] of cases) {
+    for (const [env, requirements, message] of cases) {
       await t.step(env.join(" "), async () => {
         const r = await start(s, {
           env: ["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_DRIVER_CAPABILITIES=compute,utility", ...env],
         });
-        assertRefused(r, message);
+        assertRefused(r, { devices: "0", requirements }, message);
       });
     }
   },
@@ -648,7 +666,7 @@ fullStack(
     });
     await t.step("CUDA_VERSION=13.1.0 (not met)", async () => {
       const r = await start(s, { env: ["CUDA_VERSION=13.1.0"] });
-      assertRefused(r, cudaUnmet("cuda>=13.1"));
+      assertRefused(r, { devices: "all", requirements: ["cuda>=13.1"] }, cudaUnmet("cuda>=13.1"));
     });
   },
 );
@@ -660,7 +678,11 @@ fullStack(
       await t.step(`NVIDIA_VISIBLE_DEVICES=${device}`, async () => {
         const r = await start(s, { env: [`NVIDIA_VISIBLE_DEVICES=${device}`] });
         const unknown = device.split(",").at(-1);
-        assertRefused(r, `${CLI}device error: ${unknown}: unknown device\n`);
+        assertRefused(
+          r,
+          { devices: device, requirements: [] },
+          `${CLI}device error: ${unknown}: unknown device\n`,
+        );
       });
     }
   },
@@ -690,7 +712,11 @@ fullStack(
   "a driver whose NVML fails to initialize stops the start with the CLI's nvml error",
   async (s) => {
     const r = await start(s, { env: ["NVIDIA_VISIBLE_DEVICES=0"], root: "broken" });
-    assertRefused(r, `${CLI}initialization error: nvml error: driver not loaded\n`);
+    assertRefused(
+      r,
+      { devices: "0", requirements: [] },
+      `${CLI}initialization error: nvml error: driver not loaded\n`,
+    );
   },
 );
 
@@ -698,7 +724,11 @@ fullStack(
   "an image without /etc fails in the CLI's ldconfig step, after the mounts, and leaves nothing",
   async (s) => {
     const r = await start(s, { env: ["NVIDIA_VISIBLE_DEVICES=0"], noEtc: true });
-    assertRefused(r, `${CLI}ldcache error: process ${s.ldconfig} failed with error code: 1\n`);
+    assertRefused(
+      r,
+      { devices: "0", requirements: [] },
+      `${CLI}ldcache error: process ${s.ldconfig} failed with error code: 1\n`,
+    );
     assert.match(r.cliLog, /mounting \S+\/usr\/bin\/nvidia-smi at /);
   },
 );

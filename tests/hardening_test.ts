@@ -11,7 +11,14 @@
 import assert from "node:assert/strict";
 import { posix } from "node:path";
 import { lineBreaker } from "./_fuzz.ts";
-import { type FakeCli, hookCommand, launcherEnv, runHook, writeFakeCli } from "./_hook.ts";
+import {
+  type FakeCli,
+  hookCommand,
+  launcherEnv,
+  runHook,
+  runningLine,
+  writeFakeCli,
+} from "./_hook.ts";
 import { HOOK_PERMISSIONS } from "../scripts/_hook_permissions.ts";
 
 const P = "nvidia-container-runtime-hook: ";
@@ -73,16 +80,6 @@ function setup(): Setup {
   };
 }
 
-/**
- * The one line prestart prints on stderr before it becomes the CLI; the
- * states here have no id.
- */
-function running(bundle: string, devices = "0", requirements = "none", id = "(no id)"): string {
-  return `${P}running nvidia-container-cli for container ${id} (devices ${devices},` +
-    ` requirements ${requirements}); if it fails, run: nvidia-container-runtime-hook explain` +
-    ` --bundle ${bundle}\n`;
-}
-
 /** The argv of a default-config GPU container with `--device=0`, for a rootfs. */
 function argvFor(s: Setup, rootfs: string): string[] {
   return [
@@ -131,7 +128,10 @@ Deno.test("main() gives the CLI exactly the hook's environment, never the contai
   try {
     await t.step("CLI found by the PATH search: PATH is the search list", async () => {
       const r = await s.run();
-      assert.deepEqual([r.code, r.stderr], [0, running(s.bundle, "0", "cuda>=11.0")]);
+      assert.deepEqual([r.code, r.stderr], [
+        0,
+        runningLine({ devices: "0", requirements: ["cuda>=11.0"], bundle: s.bundle }),
+      ]);
       assert.deepEqual(s.cli.argv(), [
         `${s.tmp}/bin/nvidia-container-cli`,
         "--load-kmods",
@@ -149,7 +149,15 @@ Deno.test("main() gives the CLI exactly the hook's environment, never the contai
       async () => {
         Deno.writeTextFileSync(`${s.tmp}/c.toml`, `nvidia-container-cli.path = "${s.cli.path}"\n`);
         const r = await s.run({ args: ["-config", `${s.tmp}/c.toml`, "prestart"] });
-        assert.deepEqual([r.code, r.stderr], [0, running(s.bundle, "0", "cuda>=11.0")]);
+        assert.deepEqual([r.code, r.stderr], [
+          0,
+          runningLine({
+            devices: "0",
+            requirements: ["cuda>=11.0"],
+            bundle: s.bundle,
+            config: `${s.tmp}/c.toml`,
+          }),
+        ]);
         assert.deepEqual(s.cli.argv()?.slice(3), [...tail, `${s.bundle}/rootfs`]);
         assert.deepEqual(s.cli.env(), s.hookEnv);
       },
@@ -160,7 +168,15 @@ Deno.test("main() gives the CLI exactly the hook's environment, never the contai
         `[nvidia-container-cli]\npath = "${s.cli.path}"\nenvironment = ["LD_PRELOAD=", "EXTRA=a=b"]\n`,
       );
       const r = await s.run({ args: ["-config", `${s.tmp}/c.toml`, "prestart"] });
-      assert.deepEqual([r.code, r.stderr], [0, running(s.bundle, "0", "cuda>=11.0")]);
+      assert.deepEqual([r.code, r.stderr], [
+        0,
+        runningLine({
+          devices: "0",
+          requirements: ["cuda>=11.0"],
+          bundle: s.bundle,
+          config: `${s.tmp}/c.toml`,
+        }),
+      ]);
       assert.deepEqual(s.cli.env(), { ...s.hookEnv, LD_PRELOAD: "", EXTRA: "a=b" });
     });
   } finally {
@@ -182,12 +198,16 @@ Deno.test("main() keeps container values that look like options inside one argv 
   ]);
   try {
     const r = await s.run();
-    // The running line shows the values as they are, control characters escaped: one line.
-    const requirements = `--pid=1 x\\u000a--no-pivot $(touch ${s.tmp}/pwned)` +
-      ` \`touch ${s.tmp}/pwned\`  --root=/ `;
+    // The running line shows each value quoted, control characters escaped: one line.
+    const requirements = [
+      "--pid=1",
+      "x\n--no-pivot",
+      `$(touch ${s.tmp}/pwned) \`touch ${s.tmp}/pwned\``,
+      " --root=/ ",
+    ];
     assert.deepEqual(
       [r.code, r.stderr],
-      [0, running(s.bundle, "--no-cgroups,-x,configure", requirements)],
+      [0, runningLine({ devices: "--no-cgroups,-x,configure", requirements, bundle: s.bundle })],
     );
     assert.equal(lineBreaker(r.stderr.slice(0, -1)), undefined);
     assert.deepEqual(s.cli.argv(), [
@@ -265,7 +285,7 @@ Deno.test("main() reports a bundle path with control characters on one line", as
 
 Deno.test("main() shows a state id with control characters escaped, on one line", async (t) => {
   const s = setup();
-  // [name, the id, as the running line and error lines show it]
+  // [name, the id, as error lines show it (the running line: runningLine())]
   const table: [string, string, string][] = [
     ["newline", "a\nb", "a\\nb"],
     ["carriage return", "a\rb", "a\\rb"],
@@ -281,7 +301,10 @@ Deno.test("main() shows a state id with control characters escaped, on one line"
         s.writeSpec(["NVIDIA_VISIBLE_DEVICES=0"]);
         const stdin = JSON.stringify({ id, pid: 4242, bundle: s.bundle });
         const r = await s.run({ stdin });
-        assert.deepEqual([r.code, r.stderr], [0, running(s.bundle, "0", "none", shown)]);
+        assert.deepEqual([r.code, r.stderr], [
+          0,
+          runningLine({ id, devices: "0", requirements: [], bundle: s.bundle }),
+        ]);
       });
       await t.step(`${name}: an error line`, async () => {
         s.writeSpec(["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_MIG_MONITOR_DEVICES=all"]);
@@ -317,7 +340,10 @@ Deno.test("main() follows a config.json symlink; root.path stays relative to the
       await t.step(`symlink to ${target}`, async () => {
         link(target);
         const r = await s.run();
-        assert.deepEqual([r.code, r.stderr], [0, running(s.bundle)]);
+        assert.deepEqual([r.code, r.stderr], [
+          0,
+          runningLine({ devices: "0", requirements: [], bundle: s.bundle }),
+        ]);
         assert.deepEqual(s.cli.argv(), argvFor(s, `${s.bundle}/rootfs`));
       });
     }
@@ -393,7 +419,10 @@ Deno.test("main() passes a symlinked rootfs or bundle unresolved, cleaned lexica
         s.writeSpec(["NVIDIA_VISIBLE_DEVICES=0"], rootPath);
         const r = await s.run({ stdin: s.state(bundle) });
         // The bundle as the state gives it, cleaned lexically (a trailing "/" dropped).
-        assert.deepEqual([r.code, r.stderr], [0, running(posix.resolve(bundle))]);
+        assert.deepEqual([r.code, r.stderr], [
+          0,
+          runningLine({ devices: "0", requirements: [], bundle: posix.resolve(bundle) }),
+        ]);
         assert.deepEqual(s.cli.argv(), argvFor(s, rootfs));
       });
     }
@@ -434,7 +463,10 @@ Deno.test("main() resolves root.path with .. lexically against the bundle, even 
       await t.step(rootPath, async () => {
         s.writeSpec(["NVIDIA_VISIBLE_DEVICES=0"], rootPath);
         const r = await s.run();
-        assert.deepEqual([r.code, r.stderr], [0, running(s.bundle)]);
+        assert.deepEqual([r.code, r.stderr], [
+          0,
+          runningLine({ devices: "0", requirements: [], bundle: s.bundle }),
+        ]);
         assert.deepEqual(s.cli.argv(), argvFor(s, rootfs));
       });
     }
@@ -459,7 +491,10 @@ Deno.test("main() accepts stdin one byte below 1 MiB", async () => {
   const s = setup();
   try {
     const r = await s.run({ stdin: padded(s.state(), MiB - 1) });
-    assert.deepEqual([r.code, r.stderr], [0, running(s.bundle)]);
+    assert.deepEqual([r.code, r.stderr], [
+      0,
+      runningLine({ devices: "0", requirements: [], bundle: s.bundle }),
+    ]);
     assert.deepEqual(s.cli.argv(), argvFor(s, `${s.bundle}/rootfs`));
   } finally {
     s.done();
@@ -475,7 +510,10 @@ Deno.test("main() accepts a config.json of 64 MiB - 1 and of exactly 64 MiB", as
         Deno.writeFileSync(`${s.bundle}/config.json`, padded(spec, size, "\n"));
         assert.equal(Deno.statSync(`${s.bundle}/config.json`).size, size);
         const r = await s.run();
-        assert.deepEqual([r.code, r.stderr], [0, running(s.bundle)]);
+        assert.deepEqual([r.code, r.stderr], [
+          0,
+          runningLine({ devices: "0", requirements: [], bundle: s.bundle }),
+        ]);
         assert.deepEqual(s.cli.argv(), argvFor(s, `${s.bundle}/rootfs`));
       });
     }
@@ -505,7 +543,11 @@ Deno.test("main() reads a config file of up to 4 MiB and refuses 4 MiB + 1", asy
         const args = how === "-config" ? ["-config", path, "prestart"] : ["prestart"];
         const r = await s.run({ args });
         if (size <= 4 * MiB) {
-          assert.deepEqual([r.code, r.stderr], [0, running(s.bundle)]);
+          const config = how === "-config" ? path : undefined;
+          assert.deepEqual(
+            [r.code, r.stderr],
+            [0, runningLine({ devices: "0", requirements: [], bundle: s.bundle, config })],
+          );
           assert.deepEqual(s.cli.argv()?.slice(0, 4), withUser);
         } else {
           assertRefused(s, r, `Cannot read config file ${path}: larger than 4194304 bytes`);
@@ -594,7 +636,10 @@ Deno.test("the hook runs with exactly the compile permissions on a GPU and a mal
   try {
     await t.step("GPU bundle: the CLI runs with the exact argv", async () => {
       const r = await s.run();
-      assert.deepEqual([r.code, r.stderr], [0, running(s.bundle)]);
+      assert.deepEqual([r.code, r.stderr], [
+        0,
+        runningLine({ devices: "0", requirements: [], bundle: s.bundle }),
+      ]);
       assert.deepEqual(s.cli.argv(), argvFor(s, `${s.bundle}/rootfs`));
     });
     await t.step("malformed config.json: one line, exit 1, no permission prompt", async () => {

@@ -17,7 +17,7 @@ import {
   OFFLINE_FLAGS,
   parseInstallArgs,
 } from "../scripts/install.ts";
-import { launcherEnv, repoDir, writeFakeCli } from "./_hook.ts";
+import { launcherEnv, repoDir, runningLine, writeFakeCli } from "./_hook.ts";
 
 const HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const dec = new TextDecoder();
@@ -245,7 +245,12 @@ Deno.test("install: prestart through the launcher runs the CLI with the hook's a
     const state = JSON.stringify({ ociVersion: "1.0.2", id: "x", pid: 4242, bundle });
     const env = { PATH: "/usr/bin:/bin", NVIDIA_CTK_CONFIG_FILE_PATH: `${tmp}/config.toml` };
     const r = await runLauncher(l.launcher, ["prestart"], env, state, bundle);
-    assert.deepEqual(r, { code: 0, stdout: "", stderr: "" });
+    const requirements = ["cuda>=12.2 brand=tesla,driver>=470,driver<471"];
+    assert.deepEqual(r, {
+      code: 0,
+      stdout: "",
+      stderr: runningLine({ id: "x", devices: "0,1", requirements, bundle }),
+    });
     assert.deepEqual(cli.argv(), [
       cli.path,
       "--load-kmods",

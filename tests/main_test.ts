@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { hookCommand, launcherEnv, runHook, writeFakeCli } from "./_hook.ts";
+import { hookCommand, launcherEnv, runHook, runningLine, writeFakeCli } from "./_hook.ts";
 
 const USAGE = `Usage of nvidia-container-runtime-hook:
   -config string
@@ -33,16 +33,6 @@ Commands:
         check whether this host is ready for GPU containers, and say what to fix
 `;
 const P = "nvidia-container-runtime-hook: ";
-
-/**
- * The one line prestart prints on stderr before it becomes the CLI
- * (`id` as shown: `(no id)` when the state has none).
- */
-function running(bundle: string, devices = "0", requirements = "none", id = "(no id)"): string {
-  return `${P}running nvidia-container-cli for container ${id} (devices ${devices},` +
-    ` requirements ${requirements}); if it fails, run: nvidia-container-runtime-hook explain` +
-    ` --bundle ${bundle}\n`;
-}
 
 /** A temp dir with a GPU bundle and an empty config prefix. */
 function setup(env: string[] = ["NVIDIA_VISIBLE_DEVICES=0"]) {
@@ -181,22 +171,37 @@ Deno.test("main() accepts every flag spelling of Go's flag package", async (t) =
   const cli = writeFakeCli(`${s.tmp}/bin/nvidia-container-cli`, `${s.tmp}/rec`, 0);
   Deno.writeTextFileSync(`${s.tmp}/c.toml`, '[nvidia-container-cli]\nuser = "u1"\n');
   const withUser = ["--user=u1", "configure"];
-  const table: [string[], string[]][] = [
-    [["-config", `${s.tmp}/c.toml`, "prestart"], withUser],
-    [[`-config=${s.tmp}/c.toml`, "prestart"], withUser],
-    [["--config", `${s.tmp}/c.toml`, "prestart"], withUser],
-    [[`--config=${s.tmp}/c.toml`, "prestart"], withUser],
-    [["-config=", "prestart"], ["configure"]],
-    [["-config", `${s.tmp}/c.toml`, "--", "prestart"], withUser],
-    [["prestart", "-config", `${s.tmp}/c.toml`], ["configure"]],
+  const config = `${s.tmp}/c.toml`;
+  // [args, the argv's tail, the -config the running line repeats]
+  const table: [string[], string[], string | undefined][] = [
+    [["-config", config, "prestart"], withUser, config],
+    [[`-config=${config}`, "prestart"], withUser, config],
+    [["--config", config, "prestart"], withUser, config],
+    [[`--config=${config}`, "prestart"], withUser, config],
+    // An empty -config searches as no flag does; the line repeats no flag.
+    [["-config=", "prestart"], ["configure"], undefined],
+    [["-config", config, "--", "prestart"], withUser, config],
+    // After the command, -config is not the hook's flag.
+    [["prestart", "-config", config], ["configure"], undefined],
   ];
   try {
-    for (const [args, tail] of table) {
+    for (const [args, tail, shown] of table) {
       await t.step(args.join(" "), async () => {
         Deno.removeSync(`${s.tmp}/rec`, { recursive: true });
         Deno.mkdirSync(`${s.tmp}/rec`);
         const r = await runHook({ args, env: s.hookEnv, stdin: s.state });
-        assert.deepEqual([r.code, r.stderr], [0, running(`${s.tmp}/bundle`)]);
+        assert.deepEqual(
+          [r.code, r.stderr],
+          [
+            0,
+            runningLine({
+              devices: "0",
+              requirements: [],
+              bundle: `${s.tmp}/bundle`,
+              config: shown,
+            }),
+          ],
+        );
         assert.deepEqual(cli.argv(), [
           `${s.tmp}/bin/nvidia-container-cli`,
           "--load-kmods",
@@ -222,7 +227,10 @@ Deno.test("main() -debug passes --debug=/dev/stderr and traces the decision", as
     assert.deepEqual(cli.argv()?.slice(1, 3), ["--load-kmods", "--debug=/dev/stderr"]);
     // The trace, then the line every GPU start prints before the exec.
     const lines = r.stderr.trimEnd().split("\n");
-    assert.equal(`${lines.pop()}\n`, running(`${s.tmp}/bundle`));
+    assert.equal(
+      `${lines.pop()}\n`,
+      runningLine({ devices: "0", requirements: [], bundle: `${s.tmp}/bundle` }),
+    );
     assert.ok(lines.every((l) => l.startsWith(`${P}debug: `)), r.stderr);
     assert.ok(r.stderr.includes("config: no config file found, using the defaults"), r.stderr);
     assert.ok(r.stderr.includes(`state: pid 4242, bundle ${s.tmp}/bundle`), r.stderr);
@@ -231,16 +239,93 @@ Deno.test("main() -debug passes --debug=/dev/stderr and traces the decision", as
   }
 });
 
+Deno.test("runningLine() writes the documented running line", async (t) => {
+  const head = `${P}running nvidia-container-cli for container`;
+  const run = "if it fails, run: nvidia-container-runtime-hook";
+  const table: [string, Parameters<typeof runningLine>[0], string][] = [
+    [
+      "no id, all devices, no requirements",
+      { devices: "all", requirements: [], bundle: "/b" },
+      `${head} (no id) (devices all, requirements none); ${run} explain --bundle /b\n`,
+    ],
+    [
+      "devices none",
+      { id: "c1", devices: "none", requirements: [], bundle: "/b" },
+      `${head} c1 (devices none, requirements none); ${run} explain --bundle /b\n`,
+    ],
+    [
+      "a device list and requirements, each quoted, -config repeated",
+      {
+        id: "ctr-1",
+        devices: "0,1",
+        requirements: ["cuda>=12.0", "brand=tesla"],
+        bundle: "/run/c/ctr-1",
+        config: "/etc/nvidia-container-runtime/config.toml",
+      },
+      `${head} ctr-1 (devices "0,1", requirements "cuda>=12.0" "brand=tesla"); ${run}` +
+      " -config /etc/nvidia-container-runtime/config.toml explain --bundle /run/c/ctr-1\n",
+    ],
+    [
+      "every safe character bare",
+      { devices: "all", requirements: [], bundle: "/A-z_0@9%+=:,./-" },
+      `${head} (no id) (devices all, requirements none); ${run} explain --bundle /A-z_0@9%+=:,./-\n`,
+    ],
+    [
+      "a bundle and a config with a space, a quote and a $ single-quoted",
+      { devices: "all", requirements: [], bundle: "/tmp/it's $HOME", config: "/a b.toml" },
+      `${head} (no id) (devices all, requirements none); ${run} -config '/a b.toml' explain` +
+      ` --bundle '/tmp/it'\\''s $HOME'\n`,
+    ],
+    [
+      "an empty bundle",
+      { devices: "all", requirements: [], bundle: "" },
+      `${head} (no id) (devices all, requirements none); ${run} explain --bundle ''\n`,
+    ],
+    [
+      "an id with a quote and a backslash: JSON-escaped, unquoted",
+      { id: 'a"b\\c', devices: "all", requirements: [], bundle: "/b" },
+      `${head} a\\"b\\\\c (devices all, requirements none); ${run} explain --bundle /b\n`,
+    ],
+    [
+      "control characters escaped everywhere",
+      {
+        id: "a\u001b[31m\nb\u007f\u0085\u2028",
+        devices: "0\t1",
+        requirements: ['x"\u001b[0m', "y\u2029"],
+        bundle: "/tmp/a\nb",
+        config: "/c\r",
+      },
+      `${head} a\\u001b[31m\\nb\\u007f\\u0085\\u2028 (devices "0\\t1", requirements` +
+      ` "x\\"\\u001b[0m" "y\\u2029"); ${run} -config '/c\\u000d' explain --bundle '/tmp/a\\u000ab'\n`,
+    ],
+    [
+      "values longer than 64 characters cut, the bundle whole",
+      {
+        id: "i".repeat(65),
+        devices: "1,".repeat(40),
+        requirements: ["r".repeat(64), "s".repeat(70)],
+        bundle: `/${"b".repeat(80)}`,
+      },
+      `${head} ${"i".repeat(64)}... (devices "${"1,".repeat(32)}...", requirements` +
+      ` "${"r".repeat(64)}" "${"s".repeat(64)}..."); ${run} explain --bundle /${"b".repeat(80)}\n`,
+    ],
+  ];
+  for (const [name, facts, line] of table) {
+    await t.step(name, () => assert.equal(runningLine(facts), line));
+  }
+});
+
 Deno.test("main() prints one line naming the container, devices and requirements before the CLI", async (t) => {
   const s = setup();
   const cli = writeFakeCli(`${s.tmp}/bin/nvidia-container-cli`, `${s.tmp}/rec`, 0);
   const bundle = `${s.tmp}/bundle`;
   const long = "c".repeat(100);
-  // [name, the state's id field (JSON), process.env, the line's id, devices, requirements]
-  const table: [string, string | undefined, string[], string, string, string][] = [
-    ["an id, a device list", '"ctr-1"', ["NVIDIA_VISIBLE_DEVICES=0,1"], "ctr-1", "0,1", "none"],
+  const longDevices = Array.from({ length: 40 }, (_, i) => `GPU-${i}`).join(",");
+  // [name, the state's id field (JSON), process.env, the id prestart names, devices, requirements]
+  const table: [string, string | undefined, string[], string | undefined, string, string[]][] = [
+    ["an id, a device list", '"ctr-1"', ["NVIDIA_VISIBLE_DEVICES=0,1"], "ctr-1", "0,1", []],
     [
-      "requirements in env order, joined by spaces",
+      "requirements in env order, each quoted",
       '"ctr-2"',
       [
         "NVIDIA_REQUIRE_CUDA=cuda>=12.0",
@@ -249,39 +334,40 @@ Deno.test("main() prints one line naming the container, devices and requirements
       ],
       "ctr-2",
       "all",
-      "cuda>=12.0 arch=x86_64",
+      ["cuda>=12.0", "arch=x86_64"],
     ],
-    ["devices none", '"ctr-3"', ["NVIDIA_VISIBLE_DEVICES=none"], "ctr-3", "none", "none"],
+    ["devices none", '"ctr-3"', ["NVIDIA_VISIBLE_DEVICES=none"], "ctr-3", "none", []],
     [
       "a legacy image: all devices, the CUDA_VERSION requirement",
       '"ctr-4"',
       ["CUDA_VERSION=11.8.0"],
       "ctr-4",
       "all",
-      "cuda>=11.8",
+      ["cuda>=11.8"],
     ],
-    ["no id", undefined, ["NVIDIA_VISIBLE_DEVICES=0"], "(no id)", "0", "none"],
-    ["an empty id", '""', ["NVIDIA_VISIBLE_DEVICES=0"], "(no id)", "0", "none"],
-    ["an id that is not a string", "7", ["NVIDIA_VISIBLE_DEVICES=0"], "(no id)", "0", "none"],
+    ["no id", undefined, ["NVIDIA_VISIBLE_DEVICES=0"], undefined, "0", []],
+    ["an empty id", '""', ["NVIDIA_VISIBLE_DEVICES=0"], undefined, "0", []],
+    ["an id that is not a string", "7", ["NVIDIA_VISIBLE_DEVICES=0"], undefined, "0", []],
     [
       "control characters escaped",
       '"a\\u001b[31m\\nb"',
       ["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_REQUIRE_X=x\u001b[0m"],
-      "a\\u001b[31m\\nb",
+      "a\u001b[31m\nb",
       "0",
-      "x\\u001b[0m",
+      ["x\u001b[0m"],
     ],
+    ["a long id cut to 64 characters", `"${long}"`, ["NVIDIA_VISIBLE_DEVICES=0"], long, "0", []],
     [
-      "a long id cut to 64 characters",
-      `"${long}"`,
-      ["NVIDIA_VISIBLE_DEVICES=0"],
-      `${"c".repeat(64)}...`,
-      "0",
-      "none",
+      "a long device list cut to 64 characters",
+      '"ctr-5"',
+      [`NVIDIA_VISIBLE_DEVICES=${longDevices}`],
+      "ctr-5",
+      longDevices,
+      [],
     ],
   ];
   try {
-    for (const [name, id, env, shown, devices, requirements] of table) {
+    for (const [name, idField, env, id, devices, requirements] of table) {
       await t.step(name, async () => {
         Deno.removeSync(`${s.tmp}/rec`, { recursive: true });
         Deno.mkdirSync(`${s.tmp}/rec`);
@@ -289,16 +375,78 @@ Deno.test("main() prints one line naming the container, devices and requirements
           `${bundle}/config.json`,
           JSON.stringify({ ociVersion: "1.0.2", process: { env }, root: { path: "rootfs" } }),
         );
-        const idField = id === undefined ? "" : `"id":${id},`;
-        const stdin = `{${idField}"pid":4242,"bundle":${JSON.stringify(bundle)}}`;
+        const field = idField === undefined ? "" : `"id":${idField},`;
+        const stdin = `{${field}"pid":4242,"bundle":${JSON.stringify(bundle)}}`;
         const r = await runHook({ args: ["prestart"], env: s.hookEnv, stdin });
         assert.deepEqual(
           [r.code, r.stdout, r.stderr],
-          [0, "", running(bundle, devices, requirements, shown)],
+          [0, "", runningLine({ id, devices, requirements, bundle })],
         );
         assert.equal(cli.argv()?.[0], cli.path, "the CLI ran");
       });
     }
+  } finally {
+    s.done();
+  }
+});
+
+Deno.test("main() names an explain command that a shell runs as printed, -config kept", async () => {
+  const s = setup();
+  const cli = writeFakeCli(`${s.tmp}/bin/nvidia-container-cli`, `${s.tmp}/rec`, 0);
+  const bundle = `${s.tmp}/it's a bundle`;
+  const config = `${s.tmp}/my config.toml`;
+  Deno.mkdirSync(bundle);
+  Deno.writeTextFileSync(
+    `${bundle}/config.json`,
+    JSON.stringify({
+      ociVersion: "1.0.2",
+      process: { env: ["NVIDIA_VISIBLE_DEVICES=0,1", "NVIDIA_REQUIRE_CUDA=cuda>=12.0"] },
+      root: { path: "rootfs" },
+    }),
+  );
+  Deno.writeTextFileSync(config, '[nvidia-container-cli]\nuser = "u1"\n');
+  // The program name the line uses, on PATH: the hook as this suite starts it.
+  const word = (w: string) => `'${w.replaceAll("'", `'\\''`)}'`;
+  Deno.writeTextFileSync(
+    `${s.tmp}/bin/nvidia-container-runtime-hook`,
+    `#!/bin/sh\nexec ${hookCommand().map(word).join(" ")} "$@"\n`,
+    { mode: 0o755 },
+  );
+  try {
+    const stdin = JSON.stringify({ id: "ctr-1", pid: 4242, bundle });
+    const r = await runHook({ args: ["-config", config, "prestart"], env: s.hookEnv, stdin });
+    const line = runningLine({
+      id: "ctr-1",
+      devices: "0,1",
+      requirements: ["cuda>=12.0"],
+      bundle,
+      config,
+    });
+    assert.deepEqual([r.code, r.stderr], [0, line]);
+    assert.ok(
+      line.endsWith(
+        ` -config '${s.tmp}/my config.toml' explain --bundle` +
+          ` '${s.tmp}/it'\\''s a bundle'\n`,
+      ),
+      line,
+    );
+    const ran = cli.argv();
+    assert.deepEqual(ran?.slice(1, 4), ["--load-kmods", "--user=u1", "configure"]);
+    const command = line.slice(line.indexOf("run: ") + "run: ".length, -1);
+    const pasted = await new Deno.Command("/bin/sh", {
+      args: ["-c", `${command} --json`],
+      env: s.hookEnv,
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    assert.deepEqual([pasted.code, dec.decode(pasted.stderr)], [0, ""]);
+    const report = JSON.parse(dec.decode(pasted.stdout));
+    assert.deepEqual(
+      [report.bundle, report.argv],
+      [bundle, ran?.map((a) => (a === "--pid=4242" ? "--pid=PID" : a))],
+    );
   } finally {
     s.done();
   }
@@ -325,7 +473,11 @@ Deno.test("main() prints the running line before the CLI's own output, nothing w
       const r = await runHook({ args: ["prestart"], env: s.hookEnv, stdin });
       assert.deepEqual(
         [r.code, r.stdout, r.stderr],
-        [3, "cli: out\n", running(bundle, "0", "none", "ctr-1") + "cli: failed\n"],
+        [
+          3,
+          "cli: out\n",
+          runningLine({ id: "ctr-1", devices: "0", requirements: [], bundle }) + "cli: failed\n",
+        ],
       );
     });
     await t.step("a container without GPU: nothing on stderr", async () => {
@@ -398,7 +550,13 @@ Deno.test("main() names the state's container in input, policy and host errors",
         [r.code, r.stderr],
         [
           1,
-          running(bundle, "0", "none", "ctr-1") +
+          runningLine({
+            id: "ctr-1",
+            devices: "0",
+            requirements: [],
+            bundle,
+            config: `${s.tmp}/c.toml`,
+          }) +
           `${P}container ctr-1: Cannot run nvidia-container-cli "${missing}": no such file or directory\n`,
         ],
       );
@@ -575,7 +733,13 @@ Deno.test("main() reports a CLI that cannot be started, naming its path", async 
         });
         assert.equal(
           r.stderr,
-          running(`${s.tmp}/bundle`) + `${P}Cannot run nvidia-container-cli "${cli}": ${reason}\n`,
+          runningLine({
+            devices: "0",
+            requirements: [],
+            bundle: `${s.tmp}/bundle`,
+            config: `${s.tmp}/c.toml`,
+          }) +
+            `${P}Cannot run nvidia-container-cli "${cli}": ${reason}\n`,
         );
         assert.equal(r.code, 1);
       });
@@ -592,7 +756,10 @@ Deno.test("main() exits 128+N when the CLI dies of signal N", async () => {
   });
   try {
     const r = await runHook({ args: ["prestart"], env: s.hookEnv, stdin: s.state });
-    assert.deepEqual([r.code, r.stderr], [137, running(`${s.tmp}/bundle`)]);
+    assert.deepEqual([r.code, r.stderr], [
+      137,
+      runningLine({ devices: "0", requirements: [], bundle: `${s.tmp}/bundle` }),
+    ]);
   } finally {
     s.done();
   }
@@ -733,7 +900,10 @@ Deno.test("main() searches and passes the host's PATH, not the entry Deno adds w
     const cli = writeFakeCli(`${s.tmp}/bin/nvidia-container-cli`, `${s.tmp}/record`, 0);
     const env = { ...s.hookEnv, PATH: `${s.tmp}/bin` };
     const r = await runHook({ args: ["prestart"], env, stdin: s.state });
-    assert.equal(r.stderr, running(`${s.tmp}/bundle`));
+    assert.equal(
+      r.stderr,
+      runningLine({ devices: "0", requirements: [], bundle: `${s.tmp}/bundle` }),
+    );
     assert.equal(r.code, 0);
     assert.equal(
       cli.env()?.["PATH"],
@@ -761,7 +931,15 @@ Deno.test("main() gives a configured CLI the host's PATH, not the entry Deno add
       env,
       stdin: s.state,
     });
-    assert.deepEqual([r.code, r.stderr], [0, running(`${s.tmp}/bundle`)]);
+    assert.deepEqual([r.code, r.stderr], [
+      0,
+      runningLine({
+        devices: "0",
+        requirements: [],
+        bundle: `${s.tmp}/bundle`,
+        config: `${s.tmp}/c.toml`,
+      }),
+    ]);
     assert.equal(cli.env()?.["PATH"], `${s.tmp}/bin:${s.tmp}/tools`);
   } finally {
     s.done();
@@ -775,7 +953,10 @@ Deno.test("main() skips a directory named nvidia-container-cli early on PATH", a
     const cli = writeFakeCli(`${s.tmp}/bin/nvidia-container-cli`, `${s.tmp}/record`, 0);
     const env = { ...s.hookEnv, PATH: `${s.tmp}/early:${s.tmp}/bin:/usr/bin:/bin` };
     const r = await runHook({ args: ["prestart"], env, stdin: s.state });
-    assert.deepEqual([r.code, r.stderr], [0, running(`${s.tmp}/bundle`)]);
+    assert.deepEqual([r.code, r.stderr], [
+      0,
+      runningLine({ devices: "0", requirements: [], bundle: `${s.tmp}/bundle` }),
+    ]);
     assert.equal(cli.argv()?.[0], `${s.tmp}/bin/nvidia-container-cli`);
   } finally {
     s.done();
@@ -809,7 +990,10 @@ Deno.test("main() asks a CLI its version once, then reads /run's cache until the
     Deno.readTextFileSync(`${s.tmp}/argv`).split("\n").filter((a) => /compat|cntlibs/.test(a));
   const run = async () => {
     const r = await runHook({ args: ["prestart"], env, stdin: s.state });
-    assert.deepEqual([r.code, r.stderr], [0, running(`${s.tmp}/bundle`)]);
+    assert.deepEqual([r.code, r.stderr], [
+      0,
+      runningLine({ devices: "0", requirements: [], bundle: `${s.tmp}/bundle` }),
+    ]);
   };
   try {
     writeCli("1.17.8");
@@ -896,7 +1080,10 @@ Deno.test("main() reads a config file that starts with a UTF-8 byte order mark",
         env: s.hookEnv,
         stdin: s.state,
       });
-      assert.deepEqual([r.code, r.stderr], [0, running(`${s.tmp}/bundle`)]);
+      assert.deepEqual([r.code, r.stderr], [
+        0,
+        runningLine({ devices: "0", requirements: [], bundle: `${s.tmp}/bundle`, config: file }),
+      ]);
       assert.ok(cli.argv()?.includes("--user=bom"), JSON.stringify(cli.argv()));
     });
     await t.step("two marks: the second is an error", async () => {

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { type FakeCli, launcherEnv, runHook, writeFakeCli } from "./_hook.ts";
+import { type FakeCli, launcherEnv, runHook, runningLine, writeFakeCli } from "./_hook.ts";
 import { usage } from "../lib/parse_args.ts";
 
 const P = "nvidia-container-runtime-hook: ";
@@ -16,13 +16,6 @@ const SEARCHED = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/sbin";
 const SETS_WHY = (is: "is" | "is not", version: string) =>
   `CAP_SYS_ADMIN ${is} in the bounding set; ociVersion ${JSON.stringify(version)}` +
   " has capability sets (bounding used)";
-
-/** The one line prestart prints on stderr before it becomes the CLI. */
-function running(bundle: string, devices: string, requirements: string, id = "(no id)"): string {
-  return `${P}running nvidia-container-cli for container ${id} (devices ${devices},` +
-    ` requirements ${requirements}); if it fails, run: nvidia-container-runtime-hook explain` +
-    ` --bundle ${bundle}\n`;
-}
 
 /** `label` padded to the report's label column, then `value`. */
 function row(label: string, value: string): string {
@@ -218,7 +211,10 @@ Deno.test("explain of a state on stdin: its pid, and the argv prestart runs", as
     const text = await runHook({ args: ["explain"], env: s.env, stdin: state });
     assert.ok(text.stdout.includes(`\n${row("pid", "4242")}\n`), text.stdout);
     const run = await runHook({ args: ["prestart"], env: s.env, stdin: state });
-    assert.deepEqual([run.code, run.stderr], [0, running(b, "0", "cuda>=12.2", "c1")]);
+    assert.deepEqual([run.code, run.stderr], [
+      0,
+      runningLine({ id: "c1", devices: "0", requirements: ["cuda>=12.2"], bundle: b }),
+    ]);
     assert.deepEqual(s.cli.argv(), argv, "prestart runs exactly the argv explain reports");
   } finally {
     s.done();
@@ -731,7 +727,18 @@ Deno.test("explain with a configured CLI path that cannot run: prestart's error,
     assert.equal(r.code, 1);
     const report = JSON.parse(r.stdout);
     // prestart fails after the running line, when it tries to become the CLI.
-    assert.equal(run.stderr, running(b, "0", "cuda>=12.2") + `${P}${report.error}\n`);
+    assert.equal(
+      run.stderr,
+      runningLine({ devices: "0", requirements: ["cuda>=12.2"], bundle: b, config }) +
+        `${P}${report.error}\n`,
+    );
+    // The explain command the line names (same -config, the bundle) reports the same error.
+    const pasted = await runHook({
+      args: ["-config", config, "explain", "--bundle", b, "--json"],
+      env: s.env,
+    });
+    assert.equal(pasted.code, 1);
+    assert.equal(JSON.parse(pasted.stdout).error, report.error);
     assert.equal(
       report.error,
       `Cannot run nvidia-container-cli "${missing}": no such file or directory`,
