@@ -126,25 +126,48 @@ function compileC(name: string, out: string): string {
 /**
  * Bundles main.ts into `out` with the `deno bundle` command of deno.json's
  * `bundle` task (its flags, e.g. `--minify`, kept; only the output moved),
- * so that the benchmark runs what the compile task ships.
+ * then runs the task's post-processing step scripts/_eager_functions.ts on
+ * it when the task has one, so that the benchmark runs what the compile
+ * task ships.
  */
 function bundleHook(out: string): string {
   const task: unknown = JSON.parse(Deno.readTextFileSync(`${repo}/deno.json`))?.tasks?.bundle;
-  const command = typeof task === "string" ? task.split("&&")[0]!.trim() : "";
-  const words = command.split(/\s+/);
+  const steps = typeof task === "string" ? task.split("&&").map((s) => s.trim()) : [];
+  const words = (steps[0] ?? "").split(/\s+/);
   const at = words.indexOf("--output");
   if (words[0] !== "deno" || words[1] !== "bundle" || at < 0 || at + 1 >= words.length) {
     throw new Error(
       `deno.json: the bundle task does not start with "deno bundle ... --output FILE"`,
     );
   }
+  const shipped = words[at + 1]!;
   words[at + 1] = out;
+  const dir = out.slice(0, out.lastIndexOf("/"));
+  const run = (args: string[], what: string) => {
+    const result = new Deno.Command(Deno.execPath(), { args, cwd: repo, stdin: "null" })
+      .outputSync();
+    if (!result.success) throw new Error(`${what}: ${new TextDecoder().decode(result.stderr)}`);
+  };
   const args = words.slice(1).map((w) => (w === "main.ts" ? `${repo}/main.ts` : w));
-  const result = new Deno.Command(Deno.execPath(), { args, cwd: repo, stdin: "null" }).outputSync();
-  if (!result.success) {
-    throw new Error(`${command}: ${new TextDecoder().decode(result.stderr)}`);
+  run(args, steps[0]!);
+  const shown = [["deno", ...args.map((a) => (a === out ? "<tmp>" : a.replace(`${repo}/`, "")))]
+    .join(" ")];
+  for (const step of steps.slice(1)) {
+    const w = step.split(/\s+/);
+    if (!w.includes("scripts/_eager_functions.ts")) continue;
+    const post = w.slice(1).map((a) =>
+      a === shipped
+        ? out
+        : a === "--allow-write=dist"
+        ? `--allow-write=${dir}`
+        : a.startsWith("scripts/")
+        ? `${repo}/${a}`
+        : a
+    );
+    run(post, step);
+    shown.push(step.replace(shipped, "<tmp>"));
   }
-  return ["deno", ...args.map((a) => (a === out ? "<tmp>" : a.replace(`${repo}/`, "")))].join(" ");
+  return shown.join(" && ");
 }
 
 /** The first line of `argv`'s output that starts with `prefix` ("" for the first line). */
