@@ -11,7 +11,8 @@
  * are never cached: the hook, which runs each function about once per start
  * and then execs, paid for compiling all of prestart's functions on every
  * start (several ms, "(program)" in a --cpu-prof profile). This step turns
- * every top-level `function name(...) {...}` of the bundle into
+ * every top-level `function name(...) {...}` of the bundle, except in the
+ * modules of the operator commands ({@linkcode OPERATOR_MODULES}), into
  * `var name = (function name(...) {...});`: same name, same body, same
  * `this` and `arguments`; only hoisting differs, and the bundle's top level
  * calls none of them before it has run past their definitions (the step
@@ -25,14 +26,38 @@
 
 const DECLARATION = /^(async )?function(\*?) ([A-Za-z_$][\w$]*)\(/;
 
+/** The `// path` line esbuild writes before each module's code. */
+const SECTION = /^\/\/ ([\w./-]+\.(?:ts|json))$/;
+
+/**
+ * Modules only the operator commands load (main.ts imports them in
+ * `operator()`): their functions stay lazy, so that prestart neither loads
+ * their compiled code from the cache nor compiles them when there is no
+ * cache. A module missing here is only made eager (correct, a little more
+ * to load).
+ */
+export const OPERATOR_MODULES: readonly string[] = [
+  "lib/doctor/",
+  "lib/explain.ts",
+  "lib/check_config.ts",
+  "lib/oci_hook.ts",
+  "lib/stable_json.ts",
+  "lib/parse_command_args.ts",
+  "lib/did_you_mean.ts",
+  "lib/config_keys.ts",
+];
+
 /** `text` with its top-level function declarations made eager (see the module doc). */
 export function eagerFunctions(text: string): { text: string; count: number } {
   const lines = text.split("\n");
   const out: string[] = [];
   let open: string | undefined;
   let count = 0;
+  let lazy = false;
   for (const line of lines) {
-    const m = open === undefined ? DECLARATION.exec(line) : null;
+    const section = open === undefined ? SECTION.exec(line) : null;
+    if (section !== null) lazy = OPERATOR_MODULES.some((m) => section[1]!.startsWith(m));
+    const m = open === undefined && !lazy ? DECLARATION.exec(line) : null;
     if (m !== null) {
       const name = m[3]!;
       if (line.endsWith("}")) {
