@@ -1,8 +1,9 @@
 /**
  * The floor of scripts/bench.ts: the irreducible work of any hook written in
  * Deno, run with the hook's own flags. It reads all of stdin, parses it as
- * JSON, reads and parses `<bundle>/config.json`, runs `/bin/true` (stdin
- * empty, stdout and stderr inherited), and exits with its status.
+ * JSON, reads and parses `<bundle>/config.json`, runs the program named by
+ * its first argument (the benchmark's stand-in CLI, which the hook execs
+ * too; stdin empty, stdout and stderr inherited), and exits with its status.
  *
  * @module
  */
@@ -24,7 +25,7 @@ for (const c of chunks) {
 }
 const state = JSON.parse(new TextDecoder().decode(all));
 JSON.parse(Deno.readTextFileSync(`${state.bundle}/config.json`));
-const child = new Deno.Command("/bin/true", {
+const child = new Deno.Command(Deno.args[0] ?? "/bin/true", {
   stdin: "null",
   stdout: "inherit",
   stderr: "inherit",

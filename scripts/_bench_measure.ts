@@ -2,13 +2,14 @@
  * Measuring process startup for scripts/bench.ts: wall time and peak RSS of
  * whole processes, cases interleaved run by run.
  *
- * Wall time is taken in this process around spawn, writing stdin and
- * waiting for the exit status. Peak RSS is taken from outside the child by
- * GNU time (`%M`: the `ru_maxrss` that wait4() reports when the process
- * ends, in KiB; the largest of the process and the children it waited for).
- * GNU time adds its own fork and exec (about 2 ms) to the wall time, so each
- * round runs every case twice: once bare, for the wall time, and once under
- * GNU time, for the RSS. Neither run changes the measured program.
+ * Every run goes through the launcher scripts/_bench_runner.c (compiled by
+ * the benchmark with gcc): it forks COUNT copies of the program, holds them
+ * at a barrier, starts the clock when the barrier opens and stops it when
+ * the last copy has been reaped, and reports each copy's `ru_maxrss` as
+ * wait4() gives it (peak resident set in KiB, the largest of the process,
+ * across its execve, and of the children it waited for). Neither the
+ * launcher's own start nor this Deno process's spawn is on the clock, and
+ * one run gives both the time and the RSS.
  *
  * @module
  */
@@ -19,106 +20,71 @@ export interface BenchCase {
   label: string;
   /** What it is, for the table. */
   name: string;
-  /** The argv: program and arguments. */
+  /** The argv: program (absolute path) and arguments. */
   argv: readonly string[];
-  /** Bytes written to its stdin, which is then closed. */
-  stdin: Uint8Array;
+  /** A file whose bytes each copy gets on its stdin (at most 60 KiB). */
+  stateFile: string;
   /** The whole environment of the process (nothing is inherited). */
   env: Record<string, string>;
+  /** How many copies start at once (1 for a single start). */
+  count: number;
 }
 
 /** The samples of one case. */
 export interface CaseSamples {
-  /** Wall time of each run, in milliseconds. */
+  /** Wall time of each run (all copies), in milliseconds. */
   ms: number[];
-  /** Peak RSS of each run, in KiB (empty without GNU time). */
+  /** Peak RSS of each run, summed over its copies, in KiB. */
   rssKiB: number[];
 }
 
 /** Options of {@linkcode measure}. */
 export interface MeasureOptions {
+  /** The compiled launcher. */
+  runner: string;
   /** Measured rounds (each case runs once per round). */
   runs: number;
   /** Rounds run first and thrown away. */
   warmup: number;
-  /** GNU time to measure RSS with; `undefined` measures wall time only. */
-  gnuTime: string | undefined;
-  /** A scratch directory for GNU time's output file. */
-  tmp: string;
   /** Called after each round with the round's number (from 1). */
   progress?: (round: number, total: number) => void;
 }
 
-/**
- * Finds GNU time (`time` of the Debian package `time`): `/usr/bin/time` or
- * `time` on `PATH`, accepted when `--version` says GNU. `undefined` when
- * there is none (the shell keyword `time` cannot report RSS).
- */
-export function findGnuTime(path: string | undefined): string | undefined {
-  const dirs = ["/usr/bin", ...(path ?? "").split(":").filter((d) => d.startsWith("/"))];
-  for (const dir of dirs) {
-    const candidate = `${dir}/time`;
-    try {
-      const out = new Deno.Command(candidate, { args: ["--version"], stdin: "null" }).outputSync();
-      const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-      if (out.success && text.includes("GNU")) return candidate;
-    } catch {
-      // Not there or not runnable: try the next.
-    }
-  }
-  return undefined;
+/** What one run of a case gave. */
+export interface RunResult {
+  ms: number;
+  rssKiB: number;
+  /** What the copies wrote on stderr. */
+  stderr: string;
 }
 
-async function feed(child: Deno.ChildProcess, bytes: Uint8Array): Promise<void> {
-  const writer = child.stdin.getWriter();
-  await writer.write(bytes);
-  await writer.close();
-}
-
-function spawn(argv: readonly string[], c: BenchCase): Deno.ChildProcess {
-  const [program, ...args] = argv as [string, ...string[]];
-  return new Deno.Command(program, {
-    args,
+/** Runs `c` once through `runner`; throws when a copy fails. */
+export async function runOnce(c: BenchCase, runner: string): Promise<RunResult> {
+  const out = await new Deno.Command(runner, {
+    args: [String(c.count), c.stateFile, ...c.argv],
     env: c.env,
     clearEnv: true,
-    stdin: "piped",
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
-}
-
-function failed(c: BenchCase, code: number): Error {
-  return new Error(`${c.label} ${c.name}: exit status ${code} from ${c.argv.join(" ")}`);
-}
-
-/** Runs `c` once; its wall time in milliseconds. */
-export async function timeOnce(c: BenchCase): Promise<number> {
-  const start = performance.now();
-  const child = spawn(c.argv, c);
-  await feed(child, c.stdin);
-  const { code } = await child.status;
-  const ms = performance.now() - start;
-  if (code !== 0) throw failed(c, code);
-  return ms;
-}
-
-/** Runs `c` once under GNU time; its peak RSS in KiB. */
-export async function rssOnce(c: BenchCase, gnuTime: string, tmp: string): Promise<number> {
-  const out = `${tmp}/rss.txt`;
-  const child = spawn([gnuTime, "-f", "%M", "-o", out, ...c.argv], c);
-  await feed(child, c.stdin);
-  const { code } = await child.status;
-  if (code !== 0) throw failed(c, code);
-  const lines = Deno.readTextFileSync(out).trim().split("\n");
-  const kib = Number(lines[lines.length - 1]);
-  if (!Number.isFinite(kib) || kib <= 0) throw new Error(`GNU time wrote ${lines.join(" | ")}`);
-  return kib;
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  if (!out.success) {
+    throw new Error(
+      `${c.label} ${c.name}: exit status ${out.code} from ${c.argv.join(" ")}:\n${stderr}`,
+    );
+  }
+  const [wallUs, sumRss] = new TextDecoder().decode(out.stdout).trim().split(" ").map(Number);
+  if (!Number.isFinite(wallUs) || !Number.isFinite(sumRss) || sumRss! <= 0) {
+    throw new Error(`${c.label}: the runner printed ${JSON.stringify(out.stdout)}`);
+  }
+  return { ms: wallUs! / 1000, rssKiB: sumRss!, stderr };
 }
 
 /**
- * Runs every case `warmup + runs` times, interleaved: each round runs a, b,
- * c, ... for wall time, then a, b, c, ... under GNU time for RSS, so that
- * drift of the machine hits all cases alike. Throws on a non-zero exit.
+ * Runs every case `warmup + runs` times, interleaved (each round runs a, b,
+ * c, ... once), so that drift of the machine hits all cases alike. Throws
+ * on a failed run.
  */
 export async function measure(
   cases: readonly BenchCase[],
@@ -129,13 +95,10 @@ export async function measure(
   for (let round = 0; round < total; round++) {
     const keep = round >= options.warmup;
     for (const [k, c] of cases.entries()) {
-      const ms = await timeOnce(c);
-      if (keep) samples[k]!.ms.push(ms);
-    }
-    if (options.gnuTime !== undefined) {
-      for (const [k, c] of cases.entries()) {
-        const kib = await rssOnce(c, options.gnuTime, options.tmp);
-        if (keep) samples[k]!.rssKiB.push(kib);
+      const r = await runOnce(c, options.runner);
+      if (keep) {
+        samples[k]!.ms.push(r.ms);
+        samples[k]!.rssKiB.push(r.rssKiB);
       }
     }
     options.progress?.(round + 1, total);
