@@ -1,14 +1,15 @@
 /**
- * Measuring process startup for scripts/bench.ts: wall time and peak RSS of
- * whole processes, cases interleaved run by run.
+ * Measuring process startup for scripts/bench.ts: wall time, CPU time and
+ * peak RSS of whole processes, cases interleaved run by run.
  *
- * Wall time is taken in this process around spawn, writing stdin and
- * waiting for the exit status. Peak RSS is taken from outside the child by
- * GNU time (`%M`: the `ru_maxrss` that wait4() reports when the process
- * ends, in KiB; the largest of the process and the children it waited for).
- * GNU time adds its own fork and exec (about 2 ms) to the wall time, so each
- * round runs every case twice: once bare, for the wall time, and once under
- * GNU time, for the RSS. Neither run changes the measured program.
+ * Every run goes through the launcher scripts/_bench_runner.c (compiled by
+ * {@linkcode buildTools} with gcc): it forks the copies of a case, holds
+ * them at a barrier, starts the clock when the barrier opens and stops it
+ * when the last copy has been reaped, and reports each copy's `ru_maxrss`
+ * from wait4() (the peak resident set of the process and of the children
+ * it waited for, in KiB: what GNU time's `%M` reports). Wall time, CPU time
+ * and RSS come from the same run, with neither this process's spawn nor
+ * the launcher's forks in the wall time.
  *
  * @module
  */
@@ -19,10 +20,12 @@ export interface BenchCase {
   label: string;
   /** What it is, for the table. */
   name: string;
+  /** Copies started at once (1 for a single start). */
+  count: number;
   /** The argv: program and arguments. */
   argv: readonly string[];
-  /** Bytes written to its stdin, which is then closed. */
-  stdin: Uint8Array;
+  /** A file whose bytes each copy gets on its stdin, which is then closed. */
+  stateFile: string;
   /** The whole environment of the process (nothing is inherited). */
   env: Record<string, string>;
 }
@@ -31,8 +34,85 @@ export interface BenchCase {
 export interface CaseSamples {
   /** Wall time of each run, in milliseconds. */
   ms: number[];
-  /** Peak RSS of each run, in KiB (empty without GNU time). */
+  /** CPU time (user + system, all copies) of each run, in milliseconds. */
+  cpuMs: number[];
+  /** Peak RSS of each run, in KiB: one process, or the sum over the copies. */
   rssKiB: number[];
+}
+
+/** The compiled helpers of the benchmark. */
+export interface Tools {
+  /** The launcher (scripts/_bench_runner.c). */
+  runner: string;
+  /** The stand-in nvidia-container-cli (scripts/_bench_cli.c). */
+  cli: string;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * Compiles scripts/_bench_runner.c and scripts/_bench_cli.c with `gcc -O2`
+ * into `dir`; throws with gcc's message when it cannot.
+ */
+export function buildTools(dir: string): Tools {
+  const scripts = new URL(".", import.meta.url).pathname;
+  const build = (source: string, out: string) => {
+    let result: Deno.CommandOutput;
+    try {
+      result = new Deno.Command("gcc", {
+        args: ["-O2", "-Wall", "-o", out, `${scripts}${source}`],
+        stdin: "null",
+      }).outputSync();
+    } catch (e) {
+      throw new Error(
+        `gcc: ${
+          e instanceof Error ? e.message : e
+        } (gcc builds scripts/${source}: apt-get install gcc)`,
+      );
+    }
+    if (!result.success) throw new Error(`gcc ${source}: ${decoder.decode(result.stderr)}`);
+    return out;
+  };
+  return {
+    runner: build("_bench_runner.c", `${dir}/bench-runner`),
+    cli: build("_bench_cli.c", `${dir}/nvidia-container-cli`),
+  };
+}
+
+/** One run's numbers. */
+export interface RunResult {
+  ms: number;
+  cpuMs: number;
+  rssKiB: number;
+}
+
+/** Runs `c` once through the launcher; throws (with the copies' stderr) on a non-zero exit. */
+export function runOnce(c: BenchCase, tools: Tools, errFile: string): RunResult {
+  const out = new Deno.Command(tools.runner, {
+    args: [String(c.count), c.stateFile, errFile, ...c.argv],
+    env: c.env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).outputSync();
+  if (!out.success) {
+    let stderr = "";
+    try {
+      stderr = Deno.readTextFileSync(errFile).slice(-2000);
+    } catch {
+      // Nothing written.
+    }
+    throw new Error(
+      `${c.label} ${c.name}: ${decoder.decode(out.stderr).trim()} from ${c.argv.join(" ")}` +
+        (stderr === "" ? "" : `\n${stderr}`),
+    );
+  }
+  const [wall, sumRss, , user, sys] = decoder.decode(out.stdout).trim().split(" ").map(Number);
+  if (![wall, sumRss, user, sys].every((x) => Number.isFinite(x))) {
+    throw new Error(`the launcher printed ${JSON.stringify(decoder.decode(out.stdout))}`);
+  }
+  return { ms: wall! / 1000, cpuMs: (user! + sys!) / 1000, rssKiB: sumRss! };
 }
 
 /** Options of {@linkcode measure}. */
@@ -41,101 +121,35 @@ export interface MeasureOptions {
   runs: number;
   /** Rounds run first and thrown away. */
   warmup: number;
-  /** GNU time to measure RSS with; `undefined` measures wall time only. */
-  gnuTime: string | undefined;
-  /** A scratch directory for GNU time's output file. */
-  tmp: string;
+  /** The compiled launcher and stand-in CLI. */
+  tools: Tools;
+  /** A scratch file for the copies' stderr. */
+  errFile: string;
   /** Called after each round with the round's number (from 1). */
   progress?: (round: number, total: number) => void;
 }
 
 /**
- * Finds GNU time (`time` of the Debian package `time`): `/usr/bin/time` or
- * `time` on `PATH`, accepted when `--version` says GNU. `undefined` when
- * there is none (the shell keyword `time` cannot report RSS).
+ * Runs every case `warmup + runs` times, interleaved: each round runs every
+ * case once, starting one case further each round (a b c ..., b c ... a,
+ * ...), so that drift of the machine and the order hit all cases alike.
+ * Throws on a non-zero exit.
  */
-export function findGnuTime(path: string | undefined): string | undefined {
-  const dirs = ["/usr/bin", ...(path ?? "").split(":").filter((d) => d.startsWith("/"))];
-  for (const dir of dirs) {
-    const candidate = `${dir}/time`;
-    try {
-      const out = new Deno.Command(candidate, { args: ["--version"], stdin: "null" }).outputSync();
-      const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-      if (out.success && text.includes("GNU")) return candidate;
-    } catch {
-      // Not there or not runnable: try the next.
-    }
-  }
-  return undefined;
-}
-
-async function feed(child: Deno.ChildProcess, bytes: Uint8Array): Promise<void> {
-  const writer = child.stdin.getWriter();
-  await writer.write(bytes);
-  await writer.close();
-}
-
-function spawn(argv: readonly string[], c: BenchCase): Deno.ChildProcess {
-  const [program, ...args] = argv as [string, ...string[]];
-  return new Deno.Command(program, {
-    args,
-    env: c.env,
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
-}
-
-function failed(c: BenchCase, code: number): Error {
-  return new Error(`${c.label} ${c.name}: exit status ${code} from ${c.argv.join(" ")}`);
-}
-
-/** Runs `c` once; its wall time in milliseconds. */
-export async function timeOnce(c: BenchCase): Promise<number> {
-  const start = performance.now();
-  const child = spawn(c.argv, c);
-  await feed(child, c.stdin);
-  const { code } = await child.status;
-  const ms = performance.now() - start;
-  if (code !== 0) throw failed(c, code);
-  return ms;
-}
-
-/** Runs `c` once under GNU time; its peak RSS in KiB. */
-export async function rssOnce(c: BenchCase, gnuTime: string, tmp: string): Promise<number> {
-  const out = `${tmp}/rss.txt`;
-  const child = spawn([gnuTime, "-f", "%M", "-o", out, ...c.argv], c);
-  await feed(child, c.stdin);
-  const { code } = await child.status;
-  if (code !== 0) throw failed(c, code);
-  const lines = Deno.readTextFileSync(out).trim().split("\n");
-  const kib = Number(lines[lines.length - 1]);
-  if (!Number.isFinite(kib) || kib <= 0) throw new Error(`GNU time wrote ${lines.join(" | ")}`);
-  return kib;
-}
-
-/**
- * Runs every case `warmup + runs` times, interleaved: each round runs a, b,
- * c, ... for wall time, then a, b, c, ... under GNU time for RSS, so that
- * drift of the machine hits all cases alike. Throws on a non-zero exit.
- */
-export async function measure(
-  cases: readonly BenchCase[],
-  options: MeasureOptions,
-): Promise<CaseSamples[]> {
-  const samples = cases.map(() => ({ ms: [] as number[], rssKiB: [] as number[] }));
+export function measure(cases: readonly BenchCase[], options: MeasureOptions): CaseSamples[] {
+  const samples = cases.map(() => ({
+    ms: [] as number[],
+    cpuMs: [] as number[],
+    rssKiB: [] as number[],
+  }));
   const total = options.warmup + options.runs;
   for (let round = 0; round < total; round++) {
-    const keep = round >= options.warmup;
-    for (const [k, c] of cases.entries()) {
-      const ms = await timeOnce(c);
-      if (keep) samples[k]!.ms.push(ms);
-    }
-    if (options.gnuTime !== undefined) {
-      for (const [k, c] of cases.entries()) {
-        const kib = await rssOnce(c, options.gnuTime, options.tmp);
-        if (keep) samples[k]!.rssKiB.push(kib);
+    for (let i = 0; i < cases.length; i++) {
+      const k = (round + i) % cases.length;
+      const r = runOnce(cases[k]!, options.tools, options.errFile);
+      if (round >= options.warmup) {
+        samples[k]!.ms.push(r.ms);
+        samples[k]!.cpuMs.push(r.cpuMs);
+        samples[k]!.rssKiB.push(r.rssKiB);
       }
     }
     options.progress?.(round + 1, total);
