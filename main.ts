@@ -27,7 +27,7 @@ import {
 } from "./lib/hook_config.ts";
 import { normalizeLdconfig } from "./lib/normalize_ldconfig.ts";
 import { hostPath } from "./lib/host_path.ts";
-import { type Invocation, parseArgs, usage } from "./lib/parse_args.ts";
+import { parseArgs, usage } from "./lib/parse_args.ts";
 import type { ExplainFacts } from "./lib/explain.ts";
 import { resolvePath } from "./lib/clean_path.ts";
 import { escapeControls } from "./lib/_escape.ts";
@@ -35,7 +35,7 @@ import { MAX_SPEC_BYTES, parseSpec } from "./lib/parse_spec.ts";
 import { MAX_STATE_BYTES, parseState } from "./lib/parse_state.ts";
 
 /** The name used in usage and as the prefix of every error line. */
-const PROGRAM = "nvidia-container-runtime-hook";
+export const PROGRAM = "nvidia-container-runtime-hook";
 
 /**
  * Environment variable naming a directory put in front of the built-in
@@ -57,12 +57,12 @@ const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
 const encoder = new TextEncoder();
 
-function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
+export function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
   let bytes = encoder.encode(text);
   while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
 }
 
-function say(text: string): void {
+export function say(text: string): void {
   writeAll(Deno.stderr, text);
 }
 
@@ -92,7 +92,7 @@ class NotRegularFile extends Error {
   override message = "not a regular file";
 }
 
-function errorText(e: unknown): string {
+export function errorText(e: unknown): string {
   if (e instanceof Deno.errors.NotFound) return "no such file or directory";
   if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
   if (e instanceof Deno.errors.IsADirectory) return "is a directory";
@@ -124,7 +124,8 @@ function readFile(path: string, cap: number, what: string, missingOk = false): s
   }
 }
 
-function configSearch(flagPath: string) {
+/** The config files to try, in order, for `-config flagPath` and the environment. */
+export function configSearch(flagPath: string): ConfigCandidate[] {
   return configCandidates(flagPath, {
     ctkConfigFilePath: Deno.env.get("NVIDIA_CTK_CONFIG_FILE_PATH"),
     xdgConfigHome: Deno.env.get("XDG_CONFIG_HOME"),
@@ -137,10 +138,10 @@ function configSearch(flagPath: string) {
  * sees each candidate before it is read, so that an error can be reported
  * with the file and where it came from.
  */
-function findConfig(
+export function findConfig(
   candidates: readonly ConfigCandidate[],
   tried: (c: ConfigCandidate) => void = () => {},
-) {
+): (ConfigCandidate & { text: string }) | undefined {
   for (const candidate of candidates) {
     tried(candidate);
     const text = readFile(candidate.path, MAX_CONFIG_BYTES, "config file", !candidate.required);
@@ -184,23 +185,6 @@ function exists(path: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/**
- * For `explain`: the error that spawning `path` would give `prestart` (a
- * configured path is not checked before it is run).
- */
-function checkRunnable(path: string): void {
-  let reason: string | undefined;
-  try {
-    const info = Deno.statSync(path);
-    if (!info.isFile || ((info.mode ?? 0) & 0o111) === 0) reason = "permission denied";
-  } catch (e) {
-    reason = errorText(e);
-  }
-  if (reason !== undefined) {
-    throw new HostError(`Cannot run nvidia-container-cli ${JSON.stringify(path)}: ${reason}`);
   }
 }
 
@@ -412,12 +396,14 @@ async function cliVersion(
 }
 
 /** What the hook learnt on its way to the CLI (the facts `explain` reports). */
-type Facts = ExplainFacts & { cliEnv?: Record<string, string>; id?: string };
+export type Facts = ExplainFacts & { cliEnv?: Record<string, string>; id?: string };
 
 /** Where the container comes from: a state on stdin, or (`explain`) a bundle directory. */
-type StateSource = { kind: "stdin" } | { kind: "bundle"; dir: string };
+export type StateSource = { kind: "stdin" } | { kind: "bundle"; dir: string };
 
-function readState(source: StateSource): { pid: number | null; bundle: string; id?: string } {
+export function readState(
+  source: StateSource,
+): { pid: number | null; bundle: string; id?: string } {
   if (source.kind === "bundle") return { pid: null, bundle: resolvePath(Deno.cwd(), source.dir) };
   const stdin = readCapped(Deno.stdin, MAX_STATE_BYTES, 4096);
   if (stdin === undefined) {
@@ -432,7 +418,7 @@ function readState(source: StateSource): { pid: number | null; bundle: string; i
  * The whole decision of `prestart`, up to (not including) running the CLI:
  * fills `facts` as it goes, so that `explain` can report how far it got.
  */
-async function decide(
+export async function decide(
   facts: Facts,
   options: { debug: boolean; configPath: string; state: StateSource },
   trace: (s: string) => void,
@@ -479,7 +465,7 @@ async function decide(
   facts.cliEnv = cliEnv;
 }
 
-function tracer(debug: boolean): (s: string) => void {
+export function tracer(debug: boolean): (s: string) => void {
   return debug ? (s: string) => say(`${PROGRAM}: debug: ${s}\n`) : () => {};
 }
 
@@ -599,7 +585,7 @@ function withContainer(facts: Facts, e: unknown): unknown {
 }
 
 /** The message of an error `main` reports as one line, or `undefined` for others. */
-function knownMessage(e: unknown): string | undefined {
+export function knownMessage(e: unknown): string | undefined {
   const known = e instanceof InputError || e instanceof PolicyError || e instanceof HostError;
   return known ? escapeControls(e.message) : undefined;
 }
@@ -681,84 +667,6 @@ export function doctorView(): import("./lib/doctor/host.ts").HostView {
   };
 }
 
-async function operator(
-  invocation: Extract<Invocation, { kind: "operator" }>,
-): Promise<number> {
-  const { parseCommandArgs } = await import("./lib/parse_command_args.ts");
-  const { stableJson } = await import("./lib/stable_json.ts");
-  const options = parseCommandArgs(invocation.command, invocation.args);
-  switch (options.command) {
-    case "help":
-      say(usage(PROGRAM));
-      return 0;
-    case "explain": {
-      const { explainReport, formatExplain } = await import("./lib/explain.ts");
-      const facts: Facts = { configFile: null, configOrigin: "" };
-      const state: StateSource = options.bundle === undefined
-        ? { kind: "stdin" }
-        : { kind: "bundle", dir: options.bundle };
-      if (state.kind === "bundle") Object.assign(facts, readState(state));
-      try {
-        const configPath = options.configPath ?? invocation.configPath;
-        await decide(
-          facts,
-          { debug: invocation.debug, configPath, state },
-          tracer(invocation.debug),
-        );
-        if (facts.cli !== undefined) checkRunnable(facts.cli.path);
-      } catch (e) {
-        const message = knownMessage(e);
-        if (message === undefined) throw e;
-        facts.error = message;
-      }
-      const report = explainReport(facts);
-      writeAll(Deno.stdout, options.json ? stableJson(report) : formatExplain(report));
-      return report.error === null ? 0 : 1;
-    }
-    case "check-config": {
-      const { checkConfig, formatCheckReport, noConfigReport } = await import(
-        "./lib/check_config.ts"
-      );
-      const candidates: ConfigCandidate[] = options.file === undefined || options.file === ""
-        ? configSearch(invocation.configPath)
-        : [{ path: options.file, required: true, origin: "argument" }];
-      let last: ConfigCandidate | undefined;
-      let report;
-      try {
-        const found = findConfig(candidates, (c) => (last = c));
-        report = found === undefined
-          ? noConfigReport()
-          : checkConfig(found.text, found.path, found.origin);
-      } catch (e) {
-        const message = knownMessage(e);
-        if (message === undefined) throw e;
-        const where = { file: last?.path ?? null, origin: last?.origin ?? "" };
-        report = { ...where, settings: [], warnings: [], error: message };
-      }
-      writeAll(Deno.stdout, options.json ? stableJson(report) : formatCheckReport(report));
-      return report.error === null ? 0 : 1;
-    }
-    case "print-oci-hook": {
-      const { ociHook } = await import("./lib/oci_hook.ts");
-      writeAll(Deno.stdout, stableJson(ociHook(options.path, options.env)));
-      return 0;
-    }
-    case "doctor": {
-      const { formatDoctor, hasFailure, runDoctor } = await import("./lib/doctor/doctor.ts");
-      const report = await runDoctor({
-        view: doctorView(),
-        root: resolvePath(Deno.cwd(), options.root ?? "/"),
-        version: await versionText(),
-        candidates: configSearch(invocation.configPath),
-        cwd: Deno.cwd(),
-        pathEnv: hostPath(Deno.env.get("PATH")),
-      });
-      writeAll(Deno.stdout, options.json ? stableJson(report) : formatDoctor(report));
-      return hasFailure(report) ? 1 : 0;
-    }
-  }
-}
-
 /** A full git commit id, or `undefined`. */
 function commitId(text: string): string | undefined {
   const id = text.trim();
@@ -808,11 +716,23 @@ function buildCommit(): string | undefined {
 }
 
 /** The `-version` output; the version comes from deno.json. */
-async function versionText(): Promise<string> {
+export async function versionText(): Promise<string> {
   const { default: meta } = await import("./deno.json", { with: { type: "json" } });
   const commit = buildCommit();
   return `NVIDIA Container Runtime Hook version ${meta.version}\n` +
     (commit === undefined ? "" : `commit: ${commit}\n`);
+}
+
+/**
+ * The operator commands' module: operator.ts when main.ts runs from source,
+ * else the bundle of it that the bundle task writes beside the hook's
+ * (`nvidia-container-runtime-hook-operator.js`). The specifier is computed
+ * so that bundling main.ts leaves operator.ts and everything only it
+ * imports out of the hook's bundle: `prestart` never loads them.
+ */
+async function loadOperator(): Promise<typeof import("./operator.ts")> {
+  const file = import.meta.url.endsWith(".ts") ? "./operator.ts" : `./${PROGRAM}-operator.js`;
+  return await import(new URL(file, import.meta.url).href);
 }
 
 /**
@@ -832,7 +752,7 @@ export async function main(args: readonly string[]): Promise<number> {
       return 0;
     }
     debug = invocation.debug;
-    if (invocation.kind === "operator") return await operator(invocation);
+    if (invocation.kind === "operator") return await (await loadOperator()).operator(invocation);
     switch (invocation.command) {
       case "prestart":
         return await prestart(invocation.debug, invocation.configPath);
@@ -853,5 +773,7 @@ export async function main(args: readonly string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  // Not a top-level await: operator.ts imports this module, which must have
+  // finished evaluating by then.
+  main(Deno.args).then((code) => Deno.exit(code));
 }

@@ -121,27 +121,40 @@ function tasks(): Record<string, unknown> {
 }
 
 /**
- * Bundles main.ts into `out` with the `deno bundle` command of deno.json's
- * `bundle` task (its flags, e.g. `--minify`, kept; only the output moved),
- * so that the benchmark runs what the compile task ships.
+ * Runs every `deno bundle` command of deno.json's `bundle` task (the hook's
+ * bundle of main.ts and the operator commands' bundle beside it), each with
+ * its flags (e.g. `--minify`) kept and its `--output` moved into `dir`
+ * (same file name), so that the benchmark runs what the compile task
+ * ships. Returns the hook's bundle and the commands, for the report.
  */
-function bundleHook(out: string): string {
+function bundleHook(dir: string): { file: string; commands: string } {
   const task = tasks()["bundle"];
-  const command = typeof task === "string" ? task.split("&&")[0]!.trim() : "";
-  const words = command.split(/\s+/);
-  const at = words.indexOf("--output");
-  if (words[0] !== "deno" || words[1] !== "bundle" || at < 0 || at + 1 >= words.length) {
-    throw new Error(
-      `deno.json: the bundle task does not start with "deno bundle ... --output FILE"`,
-    );
+  const commands = (typeof task === "string" ? task.split("&&") : []).map((c) => c.trim())
+    .filter((c) => c.startsWith("deno bundle "));
+  let file: string | undefined;
+  const shown: string[] = [];
+  for (const command of commands) {
+    const words = command.split(/\s+/);
+    const at = words.indexOf("--output");
+    if (at < 0 || at + 1 >= words.length) {
+      throw new Error(`deno.json: ${JSON.stringify(command)} has no "--output FILE"`);
+    }
+    const original = words[at + 1]!;
+    const name = original.slice(original.lastIndexOf("/") + 1);
+    const output = `${dir}/${name}`;
+    words[at + 1] = output;
+    const entry = words[words.length - 1]!;
+    const args = words.slice(1).map((w, k) => (k === words.length - 2 ? `${repo}/${w}` : w));
+    const result = new Deno.Command(Deno.execPath(), { args, cwd: repo, stdin: "null" })
+      .outputSync();
+    if (!result.success) throw new Error(`${command}: ${decoder.decode(result.stderr)}`);
+    if (entry === "main.ts") file = output;
+    shown.push(command.replace(original, `<tmp>/${name}`));
   }
-  words[at + 1] = out;
-  const args = words.slice(1).map((w) => (w === "main.ts" ? `${repo}/main.ts` : w));
-  const result = new Deno.Command(Deno.execPath(), { args, cwd: repo, stdin: "null" }).outputSync();
-  if (!result.success) {
-    throw new Error(`${command}: ${decoder.decode(result.stderr)}`);
+  if (file === undefined) {
+    throw new Error(`deno.json: the bundle task has no "deno bundle ... --output FILE main.ts"`);
   }
-  return ["deno", ...args.map((a) => (a === out ? "<tmp>" : a.replace(`${repo}/`, "")))].join(" ");
+  return { file, commands: shown.join(" && ") };
 }
 
 /** The `--v8-flags=...` words of the compile task (the flags the shipped hook runs with). */
@@ -438,8 +451,9 @@ function main(): number {
     let hookFile = `${repo}/main.ts`;
     let bundled = "";
     if (!source) {
-      hookFile = `${tmp}/nvidia-container-runtime-hook.js`;
-      bundled = bundleHook(hookFile);
+      const built = bundleHook(tmp);
+      hookFile = built.file;
+      bundled = built.commands;
     }
     const f = fixtures(tmp, runTmp, hookFile, tools);
     const loadBefore = loadAverage();
