@@ -232,14 +232,35 @@ const O_RDONLY_CLOEXEC = 0o2000000;
 const CLOSE_RANGE_CLOEXEC = 4;
 const SIGPIPE = 13;
 
+/**
+ * An `int` result declared as a struct of one `int`, a pointer result as a
+ * struct of one pointer. The C ABIs Deno runs on (x86-64 System V, AArch64
+ * AAPCS64) return such a struct in the same register as the bare value, so
+ * each call is the same; but for a symbol that returns a struct, Deno's FFI
+ * compiles no fast-call trampoline (with Cranelift), which is most of what
+ * `Deno.dlopen` costs: see docs/performance.md.
+ */
+const INT = { struct: ["i32"] } as const;
+const POINTER = { struct: ["pointer"] } as const;
+
 const LIBC_SYMBOLS = {
-  execve: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
-  open: { parameters: ["buffer", "i32"], result: "i32" },
-  dup2: { parameters: ["i32", "i32"], result: "i32" },
-  close_range: { parameters: ["u32", "u32", "i32"], result: "i32", optional: true },
-  signal: { parameters: ["i32", "pointer"], result: "pointer" },
-  __errno_location: { parameters: [], result: "pointer" },
+  execve: { parameters: ["buffer", "buffer", "buffer"], result: INT },
+  open: { parameters: ["buffer", "i32"], result: INT },
+  dup2: { parameters: ["i32", "i32"], result: INT },
+  close_range: { parameters: ["u32", "u32", "i32"], result: INT, optional: true },
+  signal: { parameters: ["i32", "pointer"], result: POINTER },
+  __errno_location: { parameters: [], result: POINTER },
 } as const;
+
+/** The `int` in a result declared {@link INT}. */
+function intOf(result: Uint8Array): number {
+  return new Int32Array(result.slice(0, 4).buffer)[0] as number;
+}
+
+/** The pointer in a result declared {@link POINTER}. */
+function pointerOf(result: Uint8Array): Deno.PointerValue {
+  return Deno.UnsafePointer.create(new BigUint64Array(result.slice(0, 8).buffer)[0] as bigint);
+}
 
 function cString(text: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(`${text}\0`);
@@ -279,12 +300,14 @@ function execCli(argv: readonly string[], env: Record<string, string>): HostErro
   const envs = Object.entries(env).map(([k, v]) => cString(`${k}=${v}`));
   const argvp = pointerArray(args);
   const envp = pointerArray(envs);
-  const devNull = c.open(cString("/dev/null"), O_RDONLY_CLOEXEC);
-  if (devNull < 0 || c.dup2(devNull, 0) < 0) return fail("cannot open /dev/null as its stdin");
+  const devNull = intOf(c.open(cString("/dev/null"), O_RDONLY_CLOEXEC));
+  if (devNull < 0 || intOf(c.dup2(devNull, 0)) < 0) {
+    return fail("cannot open /dev/null as its stdin");
+  }
   c.close_range?.(3, 0xffffffff, CLOSE_RANGE_CLOEXEC);
   c.signal(SIGPIPE, null);
   c.execve(args[0] as Uint8Array<ArrayBuffer>, argvp, envp);
-  const where = c.__errno_location();
+  const where = pointerOf(c.__errno_location());
   const errno = where === null ? 0 : new Deno.UnsafePointerView(where).getInt32();
   return fail(EXEC_ERRORS[errno] ?? `errno ${errno}`);
 }
