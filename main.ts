@@ -116,8 +116,13 @@ function readFile(path: string, cap: number, what: string, missingOk = false): s
   if (bytes === undefined) {
     throw new InputError(`Cannot read ${what} ${path}: larger than ${cap} bytes`);
   }
+  // Exactly the file's text: no byte replaced, a byte order mark kept for the parser to judge.
+  // The replacing decoder is Deno's fast path (the one stdin's state goes through); it
+  // replaces only invalid bytes, with U+FFFD, so a text without U+FFFD is exact, and only
+  // a text with one (invalid, or a U+FFFD in the file) is decoded again strictly.
+  const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
+  if (!text.includes("\uFFFD")) return text;
   try {
-    // Exactly the file's text: no byte replaced, a byte order mark kept for the parser to judge.
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     throw new InputError(`Cannot read ${what} ${path}: not valid UTF-8`);
@@ -179,7 +184,15 @@ function hostEnvironment(): Record<string, string> {
   return env;
 }
 
-function exists(path: string): boolean {
+/**
+ * Whether `path` exists (`stat()` succeeds). With libc loaded, asked with
+ * `faccessat(F_OK, AT_EACCESS)`, which answers the same without the error a
+ * failing `Deno.statSync` throws (building it costs more than the check).
+ */
+function exists(path: string, libc: Libc | undefined): boolean {
+  if (libc?.ok === true && !path.includes("\0")) {
+    return intOf(libc.c.faccessat(AT_FDCWD, cString(path), F_OK, AT_EACCESS)) === 0;
+  }
   try {
     Deno.statSync(path);
     return true;
@@ -188,7 +201,8 @@ function exists(path: string): boolean {
   }
 }
 
-function isExecutableFile(path: string): boolean {
+function isExecutableFile(path: string, libc: Libc | undefined): boolean {
+  if (!exists(path, libc)) return false;
   try {
     const info = Deno.statSync(path);
     return info.isFile && ((info.mode ?? 0) & 0o111) !== 0;
@@ -198,7 +212,10 @@ function isExecutableFile(path: string): boolean {
 }
 
 /** The CLI to run and, when it was searched for, the `PATH` it gets. */
-function findCli(config: HookConfig): { path: string; searchPath: string | undefined } {
+function findCli(
+  config: HookConfig,
+  libc: Libc | undefined,
+): { path: string; searchPath: string | undefined } {
   const configured = config.cli.path;
   if (configured !== undefined) {
     // Relative to the working directory, never looked up in PATH.
@@ -207,7 +224,7 @@ function findCli(config: HookConfig): { path: string; searchPath: string | undef
   const dirs = cliSearchDirs(hostPath(Deno.env.get("PATH")), config.cli.root);
   for (const dir of dirs) {
     const candidate = `${dir}/nvidia-container-cli`;
-    if (isExecutableFile(candidate)) return { path: candidate, searchPath: dirs.join(":") };
+    if (isExecutableFile(candidate, libc)) return { path: candidate, searchPath: dirs.join(":") };
   }
   throw new HostError(`Cannot find nvidia-container-cli in ${dirs.join(":")}`);
 }
@@ -229,6 +246,9 @@ const EXEC_ERRORS: Readonly<Record<number, string>> = {
 };
 
 const O_RDONLY_CLOEXEC = 0o2000000;
+const AT_FDCWD = -100;
+const AT_EACCESS = 0x200;
+const F_OK = 0;
 const CLOSE_RANGE_CLOEXEC = 4;
 const SIGPIPE = 13;
 
@@ -250,7 +270,22 @@ const LIBC_SYMBOLS = {
   close_range: { parameters: ["u32", "u32", "i32"], result: INT, optional: true },
   signal: { parameters: ["i32", "pointer"], result: POINTER },
   __errno_location: { parameters: [], result: POINTER },
+  faccessat: { parameters: ["i32", "buffer", "i32", "i32"], result: INT },
 } as const;
+
+/** libc through FFI, or why it could not be loaded. */
+type Libc =
+  | { ok: true; c: Deno.DynamicLibrary<typeof LIBC_SYMBOLS>["symbols"] }
+  | { ok: false; error: string };
+
+/** Loads libc (once per start, for a GPU container: its checks and the exec). */
+function loadLibc(): Libc {
+  try {
+    return { ok: true, c: Deno.dlopen(LIBC, LIBC_SYMBOLS).symbols };
+  } catch (e) {
+    return { ok: false, error: errorText(e) };
+  }
+}
 
 /** The `int` in a result declared {@link INT}. */
 function intOf(result: Uint8Array): number {
@@ -284,18 +319,13 @@ function pointerArray(strings: readonly Uint8Array<ArrayBuffer>[]): BigUint64Arr
  * marked close-on-exec, and SIGPIPE (which Deno ignores) gets its default
  * action back. Returns only when `execve` fails, with a `HostError`.
  */
-function execCli(argv: readonly string[], env: Record<string, string>): HostError {
+function execCli(argv: readonly string[], env: Record<string, string>, libc: Libc): HostError {
   const path = argv[0] as string;
   const fail = (reason: string) =>
     // The path comes from the operator's config or the search: shown whole.
     new HostError(`Cannot run nvidia-container-cli ${JSON.stringify(path)}: ${reason}`);
-  let libc: Deno.DynamicLibrary<typeof LIBC_SYMBOLS>;
-  try {
-    libc = Deno.dlopen(LIBC, LIBC_SYMBOLS);
-  } catch (e) {
-    return fail(`cannot load ${LIBC}: ${errorText(e)}`);
-  }
-  const c = libc.symbols;
+  if (!libc.ok) return fail(`cannot load ${LIBC}: ${libc.error}`);
+  const c = libc.c;
   const args = argv.map(cString);
   const envs = Object.entries(env).map(([k, v]) => cString(`${k}=${v}`));
   const argvp = pointerArray(args);
@@ -419,7 +449,7 @@ async function cliVersion(
 }
 
 /** What the hook learnt on its way to the CLI (the facts `explain` reports). */
-export type Facts = ExplainFacts & { cliEnv?: Record<string, string>; id?: string };
+export type Facts = ExplainFacts & { cliEnv?: Record<string, string>; id?: string; libc?: Libc };
 
 /** Where the container comes from: a state on stdin, or (`explain`) a bundle directory. */
 export type StateSource = { kind: "stdin" } | { kind: "bundle"; dir: string };
@@ -464,7 +494,8 @@ export async function decide(
     : decision.source.kind;
   trace(`GPU container: devices from ${from}, legacy ${decision.legacy}`);
   for (const note of decision.notes) trace(note);
-  const cli = findCli(config);
+  const libc = facts.libc = loadLibc();
+  const cli = findCli(config, libc);
   facts.cli = { path: cli.path, searched: cli.searchPath !== undefined, version: null };
   const cliEnv = cliEnvironment(hostEnvironment(), cli.searchPath, config.cli.environment);
   const known = await cliVersion(config, cli.path, cliEnv, trace);
@@ -476,7 +507,7 @@ export async function decide(
     version: known.version,
     support: known.version === undefined ? "none" : compatSupport(known.version),
   });
-  const ldconfig = normalizeLdconfig(config.cli.ldconfig, exists);
+  const ldconfig = normalizeLdconfig(config.cli.ldconfig, (p) => exists(p, libc));
   const argvConfig = { ...config, cli: { ...config.cli, ldconfig } };
   facts.argv = buildArgv(argvConfig, decision, {
     cliPath: cli.path,
@@ -594,10 +625,10 @@ async function prestart(debug: boolean, configPath: string): Promise<number> {
     throw withContainer(facts, e);
   }
   await logDecision(facts, undefined);
-  if (facts.argv === undefined || facts.cliEnv === undefined) return 0;
+  if (facts.argv === undefined || facts.cliEnv === undefined || facts.libc === undefined) return 0;
   trace(`running ${JSON.stringify(facts.argv)}`);
   say(runningLine(facts, configPath));
-  throw withContainer(facts, execCli(facts.argv, facts.cliEnv));
+  throw withContainer(facts, execCli(facts.argv, facts.cliEnv, facts.libc));
 }
 
 /** Names the container (once known) in the message of an error `main` reports. */
