@@ -99,7 +99,24 @@ export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Reads a file as text; `undefined` when it does not exist and `missingOk`. */
+/**
+ * `bytes` as UTF-8 with invalid sequences replaced (U+FFFD) and a leading
+ * byte order mark kept. It goes through the decoder the state on stdin
+ * goes through (`new TextDecoder()`, which drops a leading BOM: put back),
+ * so that a start pays for one decoder's first use, not two.
+ */
+function replacingText(bytes: Uint8Array): string {
+  const text = new TextDecoder().decode(bytes);
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? `\uFEFF${text}` : text;
+}
+
+/**
+ * Reads a file as text; `undefined` when it does not exist and `missingOk`.
+ * The size is checked twice: a file larger than `cap` by its `stat()` is
+ * not read; one that grew past `cap` by the time it is read is refused
+ * once read (Deno.readFileSync: one call, where an open file and a read
+ * loop touch more of Deno for the same bytes; docs/performance.md).
+ */
 function readFile(path: string, cap: number, what: string, missingOk = false): string | undefined {
   let bytes: Uint8Array | undefined;
   try {
@@ -107,20 +124,19 @@ function readFile(path: string, cap: number, what: string, missingOk = false): s
     const info = Deno.statSync(path);
     if (info.isDirectory) throw new Deno.errors.IsADirectory();
     if (!info.isFile) throw new NotRegularFile();
-    using file = Deno.openSync(path);
-    bytes = readCapped(file, cap, info.size);
+    if (info.size <= cap) bytes = Deno.readFileSync(path);
   } catch (e) {
     if (missingOk && e instanceof Deno.errors.NotFound) return undefined;
     throw new HostError(`Cannot read ${what} ${path}: ${errorText(e)}`);
   }
-  if (bytes === undefined) {
+  if (bytes === undefined || bytes.length > cap) {
     throw new InputError(`Cannot read ${what} ${path}: larger than ${cap} bytes`);
   }
   // Exactly the file's text: no byte replaced, a byte order mark kept for the parser to judge.
-  // The replacing decoder is Deno's fast path (the one stdin's state goes through); it
-  // replaces only invalid bytes, with U+FFFD, so a text without U+FFFD is exact, and only
-  // a text with one (invalid, or a U+FFFD in the file) is decoded again strictly.
-  const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
+  // The replacing decoder replaces only invalid bytes, with U+FFFD, so a text without U+FFFD
+  // is exact, and only a text with one (invalid, or a U+FFFD in the file) is decoded again
+  // strictly.
+  const text = replacingText(bytes);
   if (!text.includes("\uFFFD")) return text;
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
@@ -364,7 +380,10 @@ function cachedVersion(cache: string, identity: string): KnownVersion | undefine
   try {
     const info = Deno.lstatSync(cache);
     if (!info.isFile || info.size > 4096) return undefined;
-    const entry: unknown = JSON.parse(Deno.readTextFileSync(cache));
+    // Read as the config and the spec are: no other Deno API's first use to pay.
+    const bytes = Deno.readFileSync(cache);
+    if (bytes.length > 4096) return undefined;
+    const entry: unknown = JSON.parse(replacingText(bytes));
     if (typeof entry !== "object" || entry === null) return undefined;
     const { id, version } = entry as Record<string, unknown>;
     if (id !== identity) return undefined;
