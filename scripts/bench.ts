@@ -69,6 +69,8 @@ const LARGE_ENV_COUNT = 2000;
 const LARGE_SPEC_BYTES = 5 * 1024 * 1024;
 const BURST = 16;
 const COLD_RUNS = 9;
+/** The hook's CLI version cache (main.ts). */
+const VERSION_CACHE = "/run/nvidia-container-runtime-hook/cli-version.json";
 
 /**
  * Budget lines: the median of `label` over the median of `ref`, at most
@@ -267,6 +269,7 @@ function fixtures(tmp: string, runTmp: string, hookFile: string, tools: Tools): 
     argv: [...hookArgv, "-config", cfg, "prestart"],
     stateFile: s,
     env,
+    steadyFile: VERSION_CACHE,
   });
   const floorCase = (label: string, name: string, s: string, count = 1): BenchCase => ({
     label,
@@ -499,6 +502,14 @@ function main(): number {
     out();
     const all = rows(f.cases, samples);
     for (const line of table(all)) out(line);
+    const reruns = f.cases.map((c, k) => [c.label, samples[k]!.reruns] as const)
+      .filter(([, n]) => n > 0);
+    out(
+      reruns.length === 0
+        ? "no measured run missed the CLI version cache"
+        : `run again because another process had replaced the CLI version cache (the run ` +
+          `missed it): ${reruns.map(([l, n]) => `${l} ${n}`).join(", ")}`,
+    );
     out();
     out(
       `cold start, CLI version cache miss (the hook runs --version first), ${COLD_RUNS} runs: ` +
