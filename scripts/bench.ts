@@ -279,19 +279,20 @@ function fixtures(tmp: string, runTmp: string, hookFile: string, tools: Tools): 
     stateFile: s,
     env,
   });
+  // Each case next to the one its budget compares it with: (a) (b) (c) (g), (e) (d), (a16) (f).
   const cases: BenchCase[] = [
     floorCase("(a)", "floor", states.gpu),
     hook("(b)", "hook, non-GPU", states.plain, config),
     hook("(c)", "hook, GPU", states.gpu, config),
-    hook("(d)", "hook, GPU, 2,000 env, 5 MiB", states.large, config),
-    floorCase("(e)", "floor on (d)'s bundle", states.large),
-    floorCase("(a16)", `${BURST} floors at once`, states.gpu, BURST),
-    hook("(f)", `${BURST} GPU hooks at once`, states.gpu, config, BURST),
     hook("(g)", "hook, GPU, decision log", states.gpu, logConfig),
     {
       ...floorCase("(x)", "floor, FFI exec (no budget)", states.gpu),
       argv: floor("_bench_floor_exec.ts"),
     },
+    floorCase("(e)", "floor on (d)'s bundle", states.large),
+    hook("(d)", "hook, GPU, 2,000 env, 5 MiB", states.large, config),
+    floorCase("(a16)", `${BURST} floors at once`, states.gpu, BURST),
+    hook("(f)", `${BURST} GPU hooks at once`, states.gpu, config, BURST),
   ];
 
   // The same hook runs, with a CLI that leaves a mark: (b) must not run it,
@@ -333,7 +334,7 @@ function fixtures(tmp: string, runTmp: string, hookFile: string, tools: Tools): 
     logFile,
     largeBytes: largeText.length,
     cold: copies,
-    warm: cases[2]!,
+    warm: cases.find((c) => c.label === "(c)")!,
   };
 }
 
