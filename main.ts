@@ -866,15 +866,25 @@ export async function main(args: readonly string[]): Promise<number> {
         return 0;
     }
   } catch (e) {
-    if (e instanceof UsageError) {
-      say(`${PROGRAM}: ${e.message}\n${usage(PROGRAM)}`);
-      return 2;
-    }
-    const message = knownMessage(e) ?? escapeControls(`Internal error: ${errorText(e)}`);
-    say(`${PROGRAM}: ${message}\n`);
-    if (debug && e instanceof Error && e.stack !== undefined) say(`${e.stack}\n`);
-    return 1;
+    return reportError(e, debug);
   }
+}
+
+/**
+ * Reports an error `main` (or an operator command) ends with, as one line
+ * on stderr, and returns the exit status. operator.ts reports its own with
+ * this function: in the bundle, its module has its own copy of lib/'s
+ * error classes, which `instanceof` here would not recognise.
+ */
+export function reportError(e: unknown, debug: boolean): number {
+  if (e instanceof UsageError) {
+    say(`${PROGRAM}: ${e.message}\n${usage(PROGRAM)}`);
+    return 2;
+  }
+  const message = knownMessage(e) ?? escapeControls(`Internal error: ${errorText(e)}`);
+  say(`${PROGRAM}: ${message}\n`);
+  if (debug && e instanceof Error && e.stack !== undefined) say(`${e.stack}\n`);
+  return 1;
 }
 
 if (import.meta.main) {

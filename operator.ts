@@ -24,6 +24,7 @@ import {
   knownMessage,
   PROGRAM,
   readState,
+  reportError,
   say,
   type StateSource,
   tracer,
@@ -48,10 +49,22 @@ function checkRunnable(path: string): void {
   }
 }
 
-/** Runs the operator command of `invocation` and returns the exit status; errors are thrown to `main`. */
+/**
+ * Runs the operator command of `invocation` and returns the exit status;
+ * its errors are reported here, by main.ts's `reportError` as bundled with
+ * this module, whose `instanceof` knows this module's error classes.
+ */
 export async function operator(
   invocation: Extract<Invocation, { kind: "operator" }>,
 ): Promise<number> {
+  try {
+    return await run(invocation);
+  } catch (e) {
+    return reportError(e, invocation.debug);
+  }
+}
+
+async function run(invocation: Extract<Invocation, { kind: "operator" }>): Promise<number> {
   const { parseCommandArgs } = await import("./lib/parse_command_args.ts");
   const { stableJson } = await import("./lib/stable_json.ts");
   const options = parseCommandArgs(invocation.command, invocation.args);
