@@ -27,7 +27,7 @@ import {
 } from "./lib/hook_config.ts";
 import { normalizeLdconfig } from "./lib/normalize_ldconfig.ts";
 import { hostPath } from "./lib/host_path.ts";
-import { type Invocation, parseArgs, usage } from "./lib/parse_args.ts";
+import { parseArgs, usage } from "./lib/parse_args.ts";
 import type { ExplainFacts } from "./lib/explain.ts";
 import { resolvePath } from "./lib/clean_path.ts";
 import { escapeControls } from "./lib/_escape.ts";
@@ -35,7 +35,7 @@ import { MAX_SPEC_BYTES, parseSpec } from "./lib/parse_spec.ts";
 import { MAX_STATE_BYTES, parseState } from "./lib/parse_state.ts";
 
 /** The name used in usage and as the prefix of every error line. */
-const PROGRAM = "nvidia-container-runtime-hook";
+export const PROGRAM = "nvidia-container-runtime-hook";
 
 /**
  * Environment variable naming a directory put in front of the built-in
@@ -57,12 +57,12 @@ const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
 const encoder = new TextEncoder();
 
-function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
+export function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
   let bytes = encoder.encode(text);
   while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
 }
 
-function say(text: string): void {
+export function say(text: string): void {
   writeAll(Deno.stderr, text);
 }
 
@@ -92,14 +92,31 @@ class NotRegularFile extends Error {
   override message = "not a regular file";
 }
 
-function errorText(e: unknown): string {
+export function errorText(e: unknown): string {
   if (e instanceof Deno.errors.NotFound) return "no such file or directory";
   if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
   if (e instanceof Deno.errors.IsADirectory) return "is a directory";
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Reads a file as text; `undefined` when it does not exist and `missingOk`. */
+/**
+ * `bytes` as UTF-8 with invalid sequences replaced (U+FFFD) and a leading
+ * byte order mark kept. It goes through the decoder the state on stdin
+ * goes through (`new TextDecoder()`, which drops a leading BOM: put back),
+ * so that a start pays for one decoder's first use, not two.
+ */
+function replacingText(bytes: Uint8Array): string {
+  const text = new TextDecoder().decode(bytes);
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? `\uFEFF${text}` : text;
+}
+
+/**
+ * Reads a file as text; `undefined` when it does not exist and `missingOk`.
+ * The size is checked twice: a file larger than `cap` by its `stat()` is
+ * not read; one that grew past `cap` by the time it is read is refused
+ * once read (Deno.readFileSync: one call, where an open file and a read
+ * loop touch more of Deno for the same bytes; docs/performance.md).
+ */
 function readFile(path: string, cap: number, what: string, missingOk = false): string | undefined {
   let bytes: Uint8Array | undefined;
   try {
@@ -107,24 +124,29 @@ function readFile(path: string, cap: number, what: string, missingOk = false): s
     const info = Deno.statSync(path);
     if (info.isDirectory) throw new Deno.errors.IsADirectory();
     if (!info.isFile) throw new NotRegularFile();
-    using file = Deno.openSync(path);
-    bytes = readCapped(file, cap, info.size);
+    if (info.size <= cap) bytes = Deno.readFileSync(path);
   } catch (e) {
     if (missingOk && e instanceof Deno.errors.NotFound) return undefined;
     throw new HostError(`Cannot read ${what} ${path}: ${errorText(e)}`);
   }
-  if (bytes === undefined) {
+  if (bytes === undefined || bytes.length > cap) {
     throw new InputError(`Cannot read ${what} ${path}: larger than ${cap} bytes`);
   }
+  // Exactly the file's text: no byte replaced, a byte order mark kept for the parser to judge.
+  // The replacing decoder replaces only invalid bytes, with U+FFFD, so a text without U+FFFD
+  // is exact, and only a text with one (invalid, or a U+FFFD in the file) is decoded again
+  // strictly.
+  const text = replacingText(bytes);
+  if (!text.includes("\uFFFD")) return text;
   try {
-    // Exactly the file's text: no byte replaced, a byte order mark kept for the parser to judge.
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     throw new InputError(`Cannot read ${what} ${path}: not valid UTF-8`);
   }
 }
 
-function configSearch(flagPath: string) {
+/** The config files to try, in order, for `-config flagPath` and the environment. */
+export function configSearch(flagPath: string): ConfigCandidate[] {
   return configCandidates(flagPath, {
     ctkConfigFilePath: Deno.env.get("NVIDIA_CTK_CONFIG_FILE_PATH"),
     xdgConfigHome: Deno.env.get("XDG_CONFIG_HOME"),
@@ -137,10 +159,10 @@ function configSearch(flagPath: string) {
  * sees each candidate before it is read, so that an error can be reported
  * with the file and where it came from.
  */
-function findConfig(
+export function findConfig(
   candidates: readonly ConfigCandidate[],
   tried: (c: ConfigCandidate) => void = () => {},
-) {
+): (ConfigCandidate & { text: string }) | undefined {
   for (const candidate of candidates) {
     tried(candidate);
     const text = readFile(candidate.path, MAX_CONFIG_BYTES, "config file", !candidate.required);
@@ -178,7 +200,15 @@ function hostEnvironment(): Record<string, string> {
   return env;
 }
 
-function exists(path: string): boolean {
+/**
+ * Whether `path` exists (`stat()` succeeds). With libc loaded, asked with
+ * `faccessat(F_OK, AT_EACCESS)`, which answers the same without the error a
+ * failing `Deno.statSync` throws (building it costs more than the check).
+ */
+function exists(path: string, libc: Libc | undefined): boolean {
+  if (libc?.ok === true && !path.includes("\0")) {
+    return intOf(libc.c.faccessat(AT_FDCWD, cString(path), F_OK, AT_EACCESS)) === 0;
+  }
   try {
     Deno.statSync(path);
     return true;
@@ -187,24 +217,8 @@ function exists(path: string): boolean {
   }
 }
 
-/**
- * For `explain`: the error that spawning `path` would give `prestart` (a
- * configured path is not checked before it is run).
- */
-function checkRunnable(path: string): void {
-  let reason: string | undefined;
-  try {
-    const info = Deno.statSync(path);
-    if (!info.isFile || ((info.mode ?? 0) & 0o111) === 0) reason = "permission denied";
-  } catch (e) {
-    reason = errorText(e);
-  }
-  if (reason !== undefined) {
-    throw new HostError(`Cannot run nvidia-container-cli ${JSON.stringify(path)}: ${reason}`);
-  }
-}
-
-function isExecutableFile(path: string): boolean {
+function isExecutableFile(path: string, libc: Libc | undefined): boolean {
+  if (!exists(path, libc)) return false;
   try {
     const info = Deno.statSync(path);
     return info.isFile && ((info.mode ?? 0) & 0o111) !== 0;
@@ -214,7 +228,10 @@ function isExecutableFile(path: string): boolean {
 }
 
 /** The CLI to run and, when it was searched for, the `PATH` it gets. */
-function findCli(config: HookConfig): { path: string; searchPath: string | undefined } {
+function findCli(
+  config: HookConfig,
+  libc: Libc | undefined,
+): { path: string; searchPath: string | undefined } {
   const configured = config.cli.path;
   if (configured !== undefined) {
     // Relative to the working directory, never looked up in PATH.
@@ -223,7 +240,7 @@ function findCli(config: HookConfig): { path: string; searchPath: string | undef
   const dirs = cliSearchDirs(hostPath(Deno.env.get("PATH")), config.cli.root);
   for (const dir of dirs) {
     const candidate = `${dir}/nvidia-container-cli`;
-    if (isExecutableFile(candidate)) return { path: candidate, searchPath: dirs.join(":") };
+    if (isExecutableFile(candidate, libc)) return { path: candidate, searchPath: dirs.join(":") };
   }
   throw new HostError(`Cannot find nvidia-container-cli in ${dirs.join(":")}`);
 }
@@ -245,17 +262,56 @@ const EXEC_ERRORS: Readonly<Record<number, string>> = {
 };
 
 const O_RDONLY_CLOEXEC = 0o2000000;
+const AT_FDCWD = -100;
+const AT_EACCESS = 0x200;
+const F_OK = 0;
 const CLOSE_RANGE_CLOEXEC = 4;
 const SIGPIPE = 13;
 
+/**
+ * An `int` result declared as a struct of one `int`, a pointer result as a
+ * struct of one pointer. The C ABIs Deno runs on (x86-64 System V, AArch64
+ * AAPCS64) return such a struct in the same register as the bare value, so
+ * each call is the same; but for a symbol that returns a struct, Deno's FFI
+ * compiles no fast-call trampoline (with Cranelift), which is most of what
+ * `Deno.dlopen` costs: see docs/performance.md.
+ */
+const INT = { struct: ["i32"] } as const;
+const POINTER = { struct: ["pointer"] } as const;
+
 const LIBC_SYMBOLS = {
-  execve: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
-  open: { parameters: ["buffer", "i32"], result: "i32" },
-  dup2: { parameters: ["i32", "i32"], result: "i32" },
-  close_range: { parameters: ["u32", "u32", "i32"], result: "i32", optional: true },
-  signal: { parameters: ["i32", "pointer"], result: "pointer" },
-  __errno_location: { parameters: [], result: "pointer" },
+  execve: { parameters: ["buffer", "buffer", "buffer"], result: INT },
+  open: { parameters: ["buffer", "i32"], result: INT },
+  dup2: { parameters: ["i32", "i32"], result: INT },
+  close_range: { parameters: ["u32", "u32", "i32"], result: INT, optional: true },
+  signal: { parameters: ["i32", "pointer"], result: POINTER },
+  __errno_location: { parameters: [], result: POINTER },
+  faccessat: { parameters: ["i32", "buffer", "i32", "i32"], result: INT },
 } as const;
+
+/** libc through FFI, or why it could not be loaded. */
+type Libc =
+  | { ok: true; c: Deno.DynamicLibrary<typeof LIBC_SYMBOLS>["symbols"] }
+  | { ok: false; error: string };
+
+/** Loads libc (once per start, for a GPU container: its checks and the exec). */
+function loadLibc(): Libc {
+  try {
+    return { ok: true, c: Deno.dlopen(LIBC, LIBC_SYMBOLS).symbols };
+  } catch (e) {
+    return { ok: false, error: errorText(e) };
+  }
+}
+
+/** The `int` in a result declared {@link INT}. */
+function intOf(result: Uint8Array): number {
+  return new Int32Array(result.slice(0, 4).buffer)[0] as number;
+}
+
+/** The pointer in a result declared {@link POINTER}. */
+function pointerOf(result: Uint8Array): Deno.PointerValue {
+  return Deno.UnsafePointer.create(new BigUint64Array(result.slice(0, 8).buffer)[0] as bigint);
+}
 
 function cString(text: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(`${text}\0`);
@@ -279,28 +335,25 @@ function pointerArray(strings: readonly Uint8Array<ArrayBuffer>[]): BigUint64Arr
  * marked close-on-exec, and SIGPIPE (which Deno ignores) gets its default
  * action back. Returns only when `execve` fails, with a `HostError`.
  */
-function execCli(argv: readonly string[], env: Record<string, string>): HostError {
+function execCli(argv: readonly string[], env: Record<string, string>, libc: Libc): HostError {
   const path = argv[0] as string;
   const fail = (reason: string) =>
     // The path comes from the operator's config or the search: shown whole.
     new HostError(`Cannot run nvidia-container-cli ${JSON.stringify(path)}: ${reason}`);
-  let libc: Deno.DynamicLibrary<typeof LIBC_SYMBOLS>;
-  try {
-    libc = Deno.dlopen(LIBC, LIBC_SYMBOLS);
-  } catch (e) {
-    return fail(`cannot load ${LIBC}: ${errorText(e)}`);
-  }
-  const c = libc.symbols;
+  if (!libc.ok) return fail(`cannot load ${LIBC}: ${libc.error}`);
+  const c = libc.c;
   const args = argv.map(cString);
   const envs = Object.entries(env).map(([k, v]) => cString(`${k}=${v}`));
   const argvp = pointerArray(args);
   const envp = pointerArray(envs);
-  const devNull = c.open(cString("/dev/null"), O_RDONLY_CLOEXEC);
-  if (devNull < 0 || c.dup2(devNull, 0) < 0) return fail("cannot open /dev/null as its stdin");
+  const devNull = intOf(c.open(cString("/dev/null"), O_RDONLY_CLOEXEC));
+  if (devNull < 0 || intOf(c.dup2(devNull, 0)) < 0) {
+    return fail("cannot open /dev/null as its stdin");
+  }
   c.close_range?.(3, 0xffffffff, CLOSE_RANGE_CLOEXEC);
   c.signal(SIGPIPE, null);
   c.execve(args[0] as Uint8Array<ArrayBuffer>, argvp, envp);
-  const where = c.__errno_location();
+  const where = pointerOf(c.__errno_location());
   const errno = where === null ? 0 : new Deno.UnsafePointerView(where).getInt32();
   return fail(EXEC_ERRORS[errno] ?? `errno ${errno}`);
 }
@@ -327,7 +380,10 @@ function cachedVersion(cache: string, identity: string): KnownVersion | undefine
   try {
     const info = Deno.lstatSync(cache);
     if (!info.isFile || info.size > 4096) return undefined;
-    const entry: unknown = JSON.parse(Deno.readTextFileSync(cache));
+    // Read as the config and the spec are: no other Deno API's first use to pay.
+    const bytes = Deno.readFileSync(cache);
+    if (bytes.length > 4096) return undefined;
+    const entry: unknown = JSON.parse(replacingText(bytes));
     if (typeof entry !== "object" || entry === null) return undefined;
     const { id, version } = entry as Record<string, unknown>;
     if (id !== identity) return undefined;
@@ -412,12 +468,14 @@ async function cliVersion(
 }
 
 /** What the hook learnt on its way to the CLI (the facts `explain` reports). */
-type Facts = ExplainFacts & { cliEnv?: Record<string, string>; id?: string };
+export type Facts = ExplainFacts & { cliEnv?: Record<string, string>; id?: string; libc?: Libc };
 
 /** Where the container comes from: a state on stdin, or (`explain`) a bundle directory. */
-type StateSource = { kind: "stdin" } | { kind: "bundle"; dir: string };
+export type StateSource = { kind: "stdin" } | { kind: "bundle"; dir: string };
 
-function readState(source: StateSource): { pid: number | null; bundle: string; id?: string } {
+export function readState(
+  source: StateSource,
+): { pid: number | null; bundle: string; id?: string } {
   if (source.kind === "bundle") return { pid: null, bundle: resolvePath(Deno.cwd(), source.dir) };
   const stdin = readCapped(Deno.stdin, MAX_STATE_BYTES, 4096);
   if (stdin === undefined) {
@@ -432,7 +490,7 @@ function readState(source: StateSource): { pid: number | null; bundle: string; i
  * The whole decision of `prestart`, up to (not including) running the CLI:
  * fills `facts` as it goes, so that `explain` can report how far it got.
  */
-async function decide(
+export async function decide(
   facts: Facts,
   options: { debug: boolean; configPath: string; state: StateSource },
   trace: (s: string) => void,
@@ -455,7 +513,8 @@ async function decide(
     : decision.source.kind;
   trace(`GPU container: devices from ${from}, legacy ${decision.legacy}`);
   for (const note of decision.notes) trace(note);
-  const cli = findCli(config);
+  const libc = facts.libc = loadLibc();
+  const cli = findCli(config, libc);
   facts.cli = { path: cli.path, searched: cli.searchPath !== undefined, version: null };
   const cliEnv = cliEnvironment(hostEnvironment(), cli.searchPath, config.cli.environment);
   const known = await cliVersion(config, cli.path, cliEnv, trace);
@@ -467,7 +526,7 @@ async function decide(
     version: known.version,
     support: known.version === undefined ? "none" : compatSupport(known.version),
   });
-  const ldconfig = normalizeLdconfig(config.cli.ldconfig, exists);
+  const ldconfig = normalizeLdconfig(config.cli.ldconfig, (p) => exists(p, libc));
   const argvConfig = { ...config, cli: { ...config.cli, ldconfig } };
   facts.argv = buildArgv(argvConfig, decision, {
     cliPath: cli.path,
@@ -479,7 +538,7 @@ async function decide(
   facts.cliEnv = cliEnv;
 }
 
-function tracer(debug: boolean): (s: string) => void {
+export function tracer(debug: boolean): (s: string) => void {
   return debug ? (s: string) => say(`${PROGRAM}: debug: ${s}\n`) : () => {};
 }
 
@@ -512,6 +571,38 @@ function runningLine(facts: Facts, configPath: string): string {
   ) + "\n";
 }
 
+/**
+ * `new Date(ms).toISOString()`, computed from the day number (the civil
+ * calendar of the proleptic Gregorian dates toISOString uses): the first
+ * Date formatting of a process initialises V8's date cache and ICU's time
+ * zone, which costs a GPU start with a decision log 1 MiB of RSS and more
+ * time than the rest of the line (docs/performance.md). Years outside 0 to
+ * 9999, which toISOString writes with six digits and a sign, go to Date.
+ */
+function isoTime(ms: number): string {
+  const days = Math.floor(ms / 86_400_000);
+  const inDay = ms - days * 86_400_000;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) -
+      Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  if (!Number.isInteger(ms) || year < 0 || year > 9999) return new Date(ms).toISOString();
+  const pad = (n: number, width: number) => String(n).padStart(width, "0");
+  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${
+    pad(Math.floor(inDay / 3_600_000), 2)
+  }:` +
+    `${pad(Math.floor(inDay / 60_000) % 60, 2)}:${pad(Math.floor(inDay / 1000) % 60, 2)}.` +
+    `${pad(inDay % 1000, 3)}Z`;
+}
+
 /** Appends the decision log line, when a log file is configured; failures only warn. */
 async function logDecision(facts: Facts, error: unknown): Promise<void> {
   const file = facts.config?.logFile;
@@ -522,7 +613,7 @@ async function logDecision(facts: Facts, error: unknown): Promise<void> {
   const message = error === undefined ? undefined : knownMessage(error);
   const line = logLine({
     schema: LOG_SCHEMA,
-    time: new Date().toISOString(),
+    time: isoTime(Date.now()),
     container: facts.id ?? null,
     bundle: facts.bundle ?? null,
     pid: facts.pid ?? null,
@@ -585,10 +676,10 @@ async function prestart(debug: boolean, configPath: string): Promise<number> {
     throw withContainer(facts, e);
   }
   await logDecision(facts, undefined);
-  if (facts.argv === undefined || facts.cliEnv === undefined) return 0;
+  if (facts.argv === undefined || facts.cliEnv === undefined || facts.libc === undefined) return 0;
   trace(`running ${JSON.stringify(facts.argv)}`);
   say(runningLine(facts, configPath));
-  throw withContainer(facts, execCli(facts.argv, facts.cliEnv));
+  throw withContainer(facts, execCli(facts.argv, facts.cliEnv, facts.libc));
 }
 
 /** Names the container (once known) in the message of an error `main` reports. */
@@ -599,7 +690,7 @@ function withContainer(facts: Facts, e: unknown): unknown {
 }
 
 /** The message of an error `main` reports as one line, or `undefined` for others. */
-function knownMessage(e: unknown): string | undefined {
+export function knownMessage(e: unknown): string | undefined {
   const known = e instanceof InputError || e instanceof PolicyError || e instanceof HostError;
   return known ? escapeControls(e.message) : undefined;
 }
@@ -681,84 +772,6 @@ export function doctorView(): import("./lib/doctor/host.ts").HostView {
   };
 }
 
-async function operator(
-  invocation: Extract<Invocation, { kind: "operator" }>,
-): Promise<number> {
-  const { parseCommandArgs } = await import("./lib/parse_command_args.ts");
-  const { stableJson } = await import("./lib/stable_json.ts");
-  const options = parseCommandArgs(invocation.command, invocation.args);
-  switch (options.command) {
-    case "help":
-      say(usage(PROGRAM));
-      return 0;
-    case "explain": {
-      const { explainReport, formatExplain } = await import("./lib/explain.ts");
-      const facts: Facts = { configFile: null, configOrigin: "" };
-      const state: StateSource = options.bundle === undefined
-        ? { kind: "stdin" }
-        : { kind: "bundle", dir: options.bundle };
-      if (state.kind === "bundle") Object.assign(facts, readState(state));
-      try {
-        const configPath = options.configPath ?? invocation.configPath;
-        await decide(
-          facts,
-          { debug: invocation.debug, configPath, state },
-          tracer(invocation.debug),
-        );
-        if (facts.cli !== undefined) checkRunnable(facts.cli.path);
-      } catch (e) {
-        const message = knownMessage(e);
-        if (message === undefined) throw e;
-        facts.error = message;
-      }
-      const report = explainReport(facts);
-      writeAll(Deno.stdout, options.json ? stableJson(report) : formatExplain(report));
-      return report.error === null ? 0 : 1;
-    }
-    case "check-config": {
-      const { checkConfig, formatCheckReport, noConfigReport } = await import(
-        "./lib/check_config.ts"
-      );
-      const candidates: ConfigCandidate[] = options.file === undefined || options.file === ""
-        ? configSearch(invocation.configPath)
-        : [{ path: options.file, required: true, origin: "argument" }];
-      let last: ConfigCandidate | undefined;
-      let report;
-      try {
-        const found = findConfig(candidates, (c) => (last = c));
-        report = found === undefined
-          ? noConfigReport()
-          : checkConfig(found.text, found.path, found.origin);
-      } catch (e) {
-        const message = knownMessage(e);
-        if (message === undefined) throw e;
-        const where = { file: last?.path ?? null, origin: last?.origin ?? "" };
-        report = { ...where, settings: [], warnings: [], error: message };
-      }
-      writeAll(Deno.stdout, options.json ? stableJson(report) : formatCheckReport(report));
-      return report.error === null ? 0 : 1;
-    }
-    case "print-oci-hook": {
-      const { ociHook } = await import("./lib/oci_hook.ts");
-      writeAll(Deno.stdout, stableJson(ociHook(options.path, options.env)));
-      return 0;
-    }
-    case "doctor": {
-      const { formatDoctor, hasFailure, runDoctor } = await import("./lib/doctor/doctor.ts");
-      const report = await runDoctor({
-        view: doctorView(),
-        root: resolvePath(Deno.cwd(), options.root ?? "/"),
-        version: await versionText(),
-        candidates: configSearch(invocation.configPath),
-        cwd: Deno.cwd(),
-        pathEnv: hostPath(Deno.env.get("PATH")),
-      });
-      writeAll(Deno.stdout, options.json ? stableJson(report) : formatDoctor(report));
-      return hasFailure(report) ? 1 : 0;
-    }
-  }
-}
-
 /** A full git commit id, or `undefined`. */
 function commitId(text: string): string | undefined {
   const id = text.trim();
@@ -808,11 +821,23 @@ function buildCommit(): string | undefined {
 }
 
 /** The `-version` output; the version comes from deno.json. */
-async function versionText(): Promise<string> {
+export async function versionText(): Promise<string> {
   const { default: meta } = await import("./deno.json", { with: { type: "json" } });
   const commit = buildCommit();
   return `NVIDIA Container Runtime Hook version ${meta.version}\n` +
     (commit === undefined ? "" : `commit: ${commit}\n`);
+}
+
+/**
+ * The operator commands' module: operator.ts when main.ts runs from source,
+ * else the bundle of it that the bundle task writes beside the hook's
+ * (`nvidia-container-runtime-hook-operator.js`). The specifier is computed
+ * so that bundling main.ts leaves operator.ts and everything only it
+ * imports out of the hook's bundle: `prestart` never loads them.
+ */
+async function loadOperator(): Promise<typeof import("./operator.ts")> {
+  const file = import.meta.url.endsWith(".ts") ? "./operator.ts" : `./${PROGRAM}-operator.js`;
+  return await import(new URL(file, import.meta.url).href);
 }
 
 /**
@@ -832,7 +857,7 @@ export async function main(args: readonly string[]): Promise<number> {
       return 0;
     }
     debug = invocation.debug;
-    if (invocation.kind === "operator") return await operator(invocation);
+    if (invocation.kind === "operator") return await (await loadOperator()).operator(invocation);
     switch (invocation.command) {
       case "prestart":
         return await prestart(invocation.debug, invocation.configPath);
@@ -841,17 +866,29 @@ export async function main(args: readonly string[]): Promise<number> {
         return 0;
     }
   } catch (e) {
-    if (e instanceof UsageError) {
-      say(`${PROGRAM}: ${e.message}\n${usage(PROGRAM)}`);
-      return 2;
-    }
-    const message = knownMessage(e) ?? escapeControls(`Internal error: ${errorText(e)}`);
-    say(`${PROGRAM}: ${message}\n`);
-    if (debug && e instanceof Error && e.stack !== undefined) say(`${e.stack}\n`);
-    return 1;
+    return reportError(e, debug);
   }
 }
 
+/**
+ * Reports an error `main` (or an operator command) ends with, as one line
+ * on stderr, and returns the exit status. operator.ts reports its own with
+ * this function: in the bundle, its module has its own copy of lib/'s
+ * error classes, which `instanceof` here would not recognise.
+ */
+export function reportError(e: unknown, debug: boolean): number {
+  if (e instanceof UsageError) {
+    say(`${PROGRAM}: ${e.message}\n${usage(PROGRAM)}`);
+    return 2;
+  }
+  const message = knownMessage(e) ?? escapeControls(`Internal error: ${errorText(e)}`);
+  say(`${PROGRAM}: ${message}\n`);
+  if (debug && e instanceof Error && e.stack !== undefined) say(`${e.stack}\n`);
+  return 1;
+}
+
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  // Not a top-level await: operator.ts imports this module, which must have
+  // finished evaluating by then.
+  main(Deno.args).then((code) => Deno.exit(code));
 }

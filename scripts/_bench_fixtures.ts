@@ -8,12 +8,10 @@
 
 /**
  * The config.toml that `nvidia-ctk config default` writes on a current
- * toolkit (1.17), with `nvidia-container-cli.path` set to `cliPath` (and
- * `nvidia-container-runtime-hook.log-file` set to `logFile` when given). Keys of
+ * toolkit (1.17), with `nvidia-container-cli.path` set to `cliPath`. Keys of
  * other tools and comment lines included: the hook must skip them.
  */
-export function toolkitConfigToml(cliPath: string, logFile?: string): string {
-  const log = logFile === undefined ? "" : `log-file = ${JSON.stringify(logFile)}\n`;
+export function toolkitConfigToml(cliPath: string): string {
   return `#accept-nvidia-visible-devices-as-volume-mounts = false
 #accept-nvidia-visible-devices-envvar-when-unprivileged = true
 disable-require = false
@@ -53,7 +51,7 @@ cuda-compat-mode = "ldconfig"
 [nvidia-container-runtime-hook]
 path = "nvidia-container-runtime-hook"
 skip-mode-detection = false
-${log}
+
 [nvidia-ctk]
 path = "nvidia-ctk"
 `;

@@ -1,9 +1,14 @@
 /**
  * The floor of scripts/bench.ts: the irreducible work of any hook written in
- * Deno, run with the hook's own flags. It reads all of stdin, parses it as
- * JSON, reads and parses `<bundle>/config.json`, runs the program named by
- * its first argument (the benchmark's stand-in CLI, which the hook execs
- * too; stdin empty, stdout and stderr inherited), and exits with its status.
+ * Deno, run with the hook's own permission flags. It reads all of stdin,
+ * parses it as JSON, reads and parses `<bundle>/config.json`, runs the CLI
+ * named by its first argument (the benchmark's stand-in
+ * nvidia-container-cli, the same binary the hook execs) with an empty stdin
+ * and stdout and stderr inherited, waits for it and exits with its status.
+ *
+ * It spawns and waits, the way any Deno program runs another one
+ * (`Deno.Command`), rather than exec()ing through FFI as the hook does:
+ * see docs/performance.md for why, and for what an exec()ing floor costs.
  *
  * @module
  */
@@ -26,6 +31,7 @@ for (const c of chunks) {
 const state = JSON.parse(new TextDecoder().decode(all));
 JSON.parse(Deno.readTextFileSync(`${state.bundle}/config.json`));
 const child = new Deno.Command(Deno.args[0] ?? "/bin/true", {
+  args: ["configure", `--pid=${state.pid}`, "--compute", "--utility", "--", "/"],
   stdin: "null",
   stdout: "inherit",
   stderr: "inherit",

@@ -1,15 +1,15 @@
 /**
- * Measuring process startup for scripts/bench.ts: wall time and peak RSS of
- * whole processes, cases interleaved run by run.
+ * Measuring process startup for scripts/bench.ts: wall time, CPU time and
+ * peak RSS of whole processes, cases interleaved run by run.
  *
  * Every run goes through the launcher scripts/_bench_runner.c (compiled by
- * the benchmark with gcc): it forks COUNT copies of the program, holds them
- * at a barrier, starts the clock when the barrier opens and stops it when
- * the last copy has been reaped, and reports each copy's `ru_maxrss` as
- * wait4() gives it (peak resident set in KiB, the largest of the process,
- * across its execve, and of the children it waited for). Neither the
- * launcher's own start nor this Deno process's spawn is on the clock, and
- * one run gives both the time and the RSS.
+ * {@linkcode buildTools} with gcc): it forks the copies of a case, holds
+ * them at a barrier, starts the clock when the barrier opens and stops it
+ * when the last copy has been reaped, and reports each copy's `ru_maxrss`
+ * from wait4() (the peak resident set of the process and of the children
+ * it waited for, in KiB: what GNU time's `%M` reports). Wall time, CPU time
+ * and RSS come from the same run, with neither this process's spawn nor
+ * the launcher's forks in the wall time.
  *
  * @module
  */
@@ -20,84 +20,176 @@ export interface BenchCase {
   label: string;
   /** What it is, for the table. */
   name: string;
-  /** The argv: program (absolute path) and arguments. */
+  /** Copies started at once (1 for a single start). */
+  count: number;
+  /** The argv: program and arguments. */
   argv: readonly string[];
-  /** A file whose bytes each copy gets on its stdin (at most 60 KiB). */
+  /** A file whose bytes each copy gets on its stdin, which is then closed. */
   stateFile: string;
   /** The whole environment of the process (nothing is inherited). */
   env: Record<string, string>;
-  /** How many copies start at once (1 for a single start). */
-  count: number;
+  /**
+   * The file a steady-state run must leave alone (the hook's CLI version
+   * cache): a run that replaced it missed the cache, and is run again.
+   */
+  steadyFile?: string;
 }
 
 /** The samples of one case. */
 export interface CaseSamples {
-  /** Wall time of each run (all copies), in milliseconds. */
+  /** Wall time of each run, in milliseconds. */
   ms: number[];
-  /** Peak RSS of each run, summed over its copies, in KiB. */
+  /** CPU time (user + system, all copies) of each run, in milliseconds. */
+  cpuMs: number[];
+  /** Peak RSS of each run, in KiB: one process, or the sum over the copies. */
   rssKiB: number[];
+  /** Runs thrown away and run again because they replaced `steadyFile`. */
+  reruns: number;
 }
 
-/** Options of {@linkcode measure}. */
-export interface MeasureOptions {
-  /** The compiled launcher. */
+/** The compiled helpers of the benchmark. */
+export interface Tools {
+  /** The launcher (scripts/_bench_runner.c). */
   runner: string;
-  /** Measured rounds (each case runs once per round). */
-  runs: number;
-  /** Rounds run first and thrown away. */
-  warmup: number;
-  /** Called after each round with the round's number (from 1). */
-  progress?: (round: number, total: number) => void;
+  /** The stand-in nvidia-container-cli (scripts/_bench_cli.c). */
+  cli: string;
 }
 
-/** What one run of a case gave. */
+const decoder = new TextDecoder();
+
+/**
+ * Compiles scripts/_bench_runner.c and scripts/_bench_cli.c with `gcc -O2`
+ * into `dir`; throws with gcc's message when it cannot.
+ */
+export function buildTools(dir: string): Tools {
+  const scripts = new URL(".", import.meta.url).pathname;
+  const build = (source: string, out: string) => {
+    let result: Deno.CommandOutput;
+    try {
+      result = new Deno.Command("gcc", {
+        args: ["-O2", "-Wall", "-o", out, `${scripts}${source}`],
+        stdin: "null",
+      }).outputSync();
+    } catch (e) {
+      throw new Error(
+        `gcc: ${
+          e instanceof Error ? e.message : e
+        } (gcc builds scripts/${source}: apt-get install gcc)`,
+      );
+    }
+    if (!result.success) throw new Error(`gcc ${source}: ${decoder.decode(result.stderr)}`);
+    return out;
+  };
+  return {
+    runner: build("_bench_runner.c", `${dir}/bench-runner`),
+    cli: build("_bench_cli.c", `${dir}/nvidia-container-cli`),
+  };
+}
+
+/** One run's numbers. */
 export interface RunResult {
   ms: number;
+  cpuMs: number;
   rssKiB: number;
-  /** What the copies wrote on stderr. */
-  stderr: string;
 }
 
-/** Runs `c` once through `runner`; throws when a copy fails. */
-export async function runOnce(c: BenchCase, runner: string): Promise<RunResult> {
-  const out = await new Deno.Command(runner, {
-    args: [String(c.count), c.stateFile, ...c.argv],
+/** Runs `c` once through the launcher; throws (with the copies' stderr) on a non-zero exit. */
+export function runOnce(c: BenchCase, tools: Tools, errFile: string): RunResult {
+  const out = new Deno.Command(tools.runner, {
+    args: [String(c.count), c.stateFile, errFile, ...c.argv],
     env: c.env,
     clearEnv: true,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
+  }).outputSync();
   if (!out.success) {
+    let stderr = "";
+    try {
+      stderr = Deno.readTextFileSync(errFile).slice(-2000);
+    } catch {
+      // Nothing written.
+    }
     throw new Error(
-      `${c.label} ${c.name}: exit status ${out.code} from ${c.argv.join(" ")}:\n${stderr}`,
+      `${c.label} ${c.name}: ${decoder.decode(out.stderr).trim()} from ${c.argv.join(" ")}` +
+        (stderr === "" ? "" : `\n${stderr}`),
     );
   }
-  const [wallUs, sumRss] = new TextDecoder().decode(out.stdout).trim().split(" ").map(Number);
-  if (!Number.isFinite(wallUs) || !Number.isFinite(sumRss) || sumRss! <= 0) {
-    throw new Error(`${c.label}: the runner printed ${JSON.stringify(out.stdout)}`);
+  const [wall, sumRss, , user, sys] = decoder.decode(out.stdout).trim().split(" ").map(Number);
+  if (![wall, sumRss, user, sys].every((x) => Number.isFinite(x))) {
+    throw new Error(`the launcher printed ${JSON.stringify(decoder.decode(out.stdout))}`);
   }
-  return { ms: wallUs! / 1000, rssKiB: sumRss!, stderr };
+  return { ms: wall! / 1000, cpuMs: (user! + sys!) / 1000, rssKiB: sumRss! };
+}
+
+/** The identity of `path` (inode and change time), or "" when it is not there. */
+function identity(path: string): string {
+  try {
+    const i = Deno.lstatSync(path);
+    return `${i.ino}/${i.ctime?.getTime()}/${i.mtime?.getTime()}`;
+  } catch {
+    return "";
+  }
+}
+
+/** Most times one measured run is run again before the benchmark gives up. */
+const MAX_RERUNS = 20;
+
+/**
+ * Runs `c` once; when it replaced its `steadyFile` (another process on the
+ * machine had replaced the cache entry, so this run missed it), runs it
+ * again. Returns the run and how many were thrown away.
+ */
+function steadyRun(c: BenchCase, tools: Tools, errFile: string): [RunResult, number] {
+  for (let thrown = 0;; thrown++) {
+    const before = c.steadyFile === undefined ? "" : identity(c.steadyFile);
+    const r = runOnce(c, tools, errFile);
+    if (c.steadyFile === undefined || identity(c.steadyFile) === before) return [r, thrown];
+    if (thrown === MAX_RERUNS) {
+      throw new Error(`${c.label}: ${c.steadyFile} changed in ${MAX_RERUNS} runs in a row`);
+    }
+  }
+}
+
+/** Options of {@linkcode measure}. */
+export interface MeasureOptions {
+  /** Measured rounds (each case runs once per round). */
+  runs: number;
+  /** Rounds run first and thrown away. */
+  warmup: number;
+  /** The compiled launcher and stand-in CLI. */
+  tools: Tools;
+  /** A scratch file for the copies' stderr. */
+  errFile: string;
+  /** Called after each round with the round's number (from 1). */
+  progress?: (round: number, total: number) => void;
 }
 
 /**
- * Runs every case `warmup + runs` times, interleaved (each round runs a, b,
- * c, ... once), so that drift of the machine hits all cases alike. Throws
- * on a failed run.
+ * Runs every case `warmup + runs` times, interleaved: each round runs every
+ * case once, starting one case further each round (a b c ..., b c ... a,
+ * ...), so that drift of the machine and the order hit all cases alike.
+ * A measured run that replaced its case's `steadyFile` is run again (see
+ * `steadyRun`). Throws on a non-zero exit.
  */
-export async function measure(
-  cases: readonly BenchCase[],
-  options: MeasureOptions,
-): Promise<CaseSamples[]> {
-  const samples = cases.map(() => ({ ms: [] as number[], rssKiB: [] as number[] }));
+export function measure(cases: readonly BenchCase[], options: MeasureOptions): CaseSamples[] {
+  const samples = cases.map(() => ({
+    ms: [] as number[],
+    cpuMs: [] as number[],
+    rssKiB: [] as number[],
+    reruns: 0,
+  }));
   const total = options.warmup + options.runs;
   for (let round = 0; round < total; round++) {
-    const keep = round >= options.warmup;
-    for (const [k, c] of cases.entries()) {
-      const r = await runOnce(c, options.runner);
-      if (keep) {
+    for (let i = 0; i < cases.length; i++) {
+      const k = (round + i) % cases.length;
+      const [r, thrown] = round >= options.warmup
+        ? steadyRun(cases[k]!, options.tools, options.errFile)
+        : [runOnce(cases[k]!, options.tools, options.errFile), 0];
+      samples[k]!.reruns += thrown;
+      if (round >= options.warmup) {
         samples[k]!.ms.push(r.ms);
+        samples[k]!.cpuMs.push(r.cpuMs);
         samples[k]!.rssKiB.push(r.rssKiB);
       }
     }

@@ -2,11 +2,12 @@
  * The process launcher of scripts/bench.ts, compiled by the benchmark with
  * gcc: starts COUNT copies of a program at once and waits for all of them.
  *
- *   _bench_runner COUNT STATE_FILE PROGRAM [ARG...]
+ *   _bench_runner COUNT STATE_FILE STDERR_FILE PROGRAM [ARG...]
  *
  * Each copy gets the bytes of STATE_FILE on a pipe as its stdin (as a
- * runtime gives a hook its state), /dev/null as stdout, this stderr, and
- * this environment. The copies are forked first and held at a barrier; the
+ * runtime gives a hook its state), /dev/null as stdout, STDERR_FILE
+ * (truncated first, shared by the copies, opened for appending) as stderr,
+ * and this environment. The copies are forked first and held at a barrier; the
  * clock starts when the barrier opens and stops when the last one has been
  * reaped, so that COUNT = 1 times one start and COUNT = 16 times a burst of
  * 16 starts at once, neither with the launcher's own fork in it.
@@ -46,8 +47,8 @@ static void die(const char *what) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 4) {
-    fprintf(stderr, "usage: _bench_runner COUNT STATE_FILE PROGRAM [ARG...]\n");
+  if (argc < 5) {
+    fprintf(stderr, "usage: _bench_runner COUNT STATE_FILE STDERR_FILE PROGRAM [ARG...]\n");
     return 2;
   }
   int count = atoi(argv[1]);
@@ -66,6 +67,8 @@ int main(int argc, char **argv) {
   if (pipe2(barrier, O_CLOEXEC) < 0) die("pipe");
   int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
   if (null < 0) die("/dev/null");
+  int err = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+  if (err < 0) die(argv[3]);
   pid_t pids[MAX_COUNT];
   for (int i = 0; i < count; i++) {
     int in[2];
@@ -78,9 +81,9 @@ int main(int argc, char **argv) {
       char go;
       close(barrier[1]);
       if (read(barrier[0], &go, 1) < 0) _exit(127);
-      if (dup2(in[0], 0) < 0 || dup2(null, 1) < 0) _exit(127);
-      execv(argv[3], argv + 3);
-      fprintf(stderr, "_bench_runner: %s: %s\n", argv[3], strerror(errno));
+      if (dup2(in[0], 0) < 0 || dup2(null, 1) < 0 || dup2(err, 2) < 0) _exit(127);
+      execv(argv[4], argv + 4);
+      fprintf(stderr, "_bench_runner: %s: %s\n", argv[4], strerror(errno));
       _exit(127);
     }
     close(in[0]);

@@ -1,10 +1,12 @@
 /**
  * Installs the hook without `deno compile` (which downloads denort): the
- * bundle, its build_info.json and a launcher that runs the bundle with the
+ * bundle, the operator commands' bundle beside it, their build_info.json
+ * and a launcher that runs the bundle with the
  * Deno binary that ran this script, offline, with exactly the permission
  * flags the compile task compiles the hook with (scripts/_hook_permissions.ts).
  *
  *   PREFIX/lib/nvidia-container-runtime-hook/nvidia-container-runtime-hook.js
+ *   PREFIX/lib/nvidia-container-runtime-hook/nvidia-container-runtime-hook-operator.js
  *   PREFIX/lib/nvidia-container-runtime-hook/build_info.json
  *   PREFIX/lib/nvidia-container-runtime-hook/deno     (only when Deno ran from an npm cache)
  *   PREFIX/lib/nvidia-container-runtime-hook/cache/   (the launcher's DENO_DIR)
@@ -17,10 +19,11 @@
  * lib directory, so that the hook keeps working after the cache is cleaned.
  *
  * Every file is staged in the lib directory, the staged bundle is run with
- * `-version` the way the launcher runs it, and only then is each file renamed
- * into place: a container starting during an upgrade runs the old hook or
- * the new one, never half of one, and a bundle that does not run replaces
- * nothing.
+ * `-version` and `print-oci-hook` (which loads the operator bundle) the way
+ * the launcher runs it, and only then is each file renamed into place, the
+ * hook's bundle last: `prestart` never loads the operator bundle, so a
+ * container starting during an upgrade runs the old hook or the new one,
+ * never half of one, and a bundle that does not run replaces nothing.
  *
  * Run: deno task install [--prefix DIR] [--bundle FILE] [--deno PATH]
  *
@@ -31,6 +34,13 @@ import { HOOK_PERMISSIONS } from "./_hook_permissions.ts";
 
 /** The hook's file name, in bin/ and as the bundle's. */
 export const HOOK_NAME = "nvidia-container-runtime-hook";
+
+/**
+ * The bundle of the operator commands (operator.ts), which the hook's
+ * bundle loads from beside itself for `explain`, `check-config`, `doctor`
+ * and the like (`deno task bundle` writes both).
+ */
+export const OPERATOR_FILE = `${HOOK_NAME}-operator.js`;
 
 /** The second name upstream installs the hook under. */
 export const TOOLKIT_NAME = "nvidia-container-toolkit";
@@ -61,7 +71,10 @@ const USAGE = "Usage: deno task install [--prefix DIR] [--bundle FILE] [--deno P
 export interface InstallOptions {
   /** Absolute; default {@link DEFAULT_PREFIX}. */
   prefix: string;
-  /** An existing bundle to install (with the build_info.json beside it, if any); else built. */
+  /**
+   * An existing bundle to install, with the operator bundle beside it (and
+   * the build_info.json, if any); else both are built.
+   */
   bundle: string | undefined;
   /** The Deno binary the launcher runs, used in place; else the running one. */
   deno: string | undefined;
@@ -71,6 +84,7 @@ export interface InstallOptions {
 export interface InstallLayout {
   libDir: string;
   bundle: string;
+  operator: string;
   buildInfo: string;
   denoDir: string;
   launcher: string;
@@ -84,6 +98,7 @@ export function installLayout(prefix: string): InstallLayout {
   return {
     libDir,
     bundle: `${libDir}/${HOOK_NAME}.js`,
+    operator: `${libDir}/${OPERATOR_FILE}`,
     buildInfo: `${libDir}/build_info.json`,
     denoDir: `${libDir}/cache`,
     launcher: `${base}/bin/${HOOK_NAME}`,
@@ -145,19 +160,27 @@ export function inNpmCache(path: string): boolean {
 const repo = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
 /**
- * The argv of the bundle task's `deno bundle` command (deno.json), with its
- * `--output` replaced by `output`: the bundle is built exactly as
- * `deno task bundle` builds it, without writing to dist/.
+ * The argv of each `deno bundle` command of the bundle task (deno.json),
+ * with its `--output` moved into `dir` (same file name): the bundles are
+ * built exactly as `deno task bundle` builds them, without writing to dist/.
  */
-export function bundleArgv(tasks: Record<string, string>, output: string): string[] {
-  const command = (tasks["bundle"] ?? "").split(" && ")[0] ?? "";
-  const words = command.split(" ");
-  const at = words.indexOf("--output");
-  if (words[0] !== "deno" || words[1] !== "bundle" || at < 0 || at + 1 >= words.length) {
-    throw new Error(`the bundle task does not start with "deno bundle ... --output FILE"`);
+export function bundleArgvs(tasks: Record<string, string>, dir: string): string[][] {
+  const commands = (tasks["bundle"] ?? "").split(" && ").filter((c) =>
+    c.startsWith("deno bundle ")
+  );
+  if (commands.length === 0) {
+    throw new Error(`the bundle task runs no "deno bundle ... --output FILE"`);
   }
-  words[at + 1] = output;
-  return words.slice(1);
+  return commands.map((command) => {
+    const words = command.split(" ");
+    const at = words.indexOf("--output");
+    if (at < 0 || at + 1 >= words.length) {
+      throw new Error(`the bundle task's ${JSON.stringify(command)} has no "--output FILE"`);
+    }
+    const output = words[at + 1] as string;
+    words[at + 1] = `${dir}/${output.slice(output.lastIndexOf("/") + 1)}`;
+    return words.slice(1);
+  });
 }
 
 async function run(cmd: string, args: string[], cwd: string): Promise<string> {
@@ -213,8 +236,28 @@ async function checkVersion(deno: string, bundle: string, denoDir: string): Prom
 }
 
 /**
- * Installs per `options`: builds (or takes) the bundle, stages it with its
- * build_info.json (and the Deno binary, when copied) in the lib directory,
+ * That the operator bundle beside `bundle` loads: `print-oci-hook` (an
+ * operator command) run as the launcher runs it; throws otherwise.
+ */
+async function checkOperator(deno: string, bundle: string, denoDir: string): Promise<void> {
+  const out = await new Deno.Command(deno, {
+    args: ["run", ...OFFLINE_FLAGS, ...HOOK_PERMISSIONS, bundle, "print-oci-hook"],
+    clearEnv: true,
+    env: { DENO_DIR: denoDir, ...LAUNCHER_ENV },
+    stdin: "null",
+  }).output();
+  const dec = new TextDecoder();
+  if (!out.success || !dec.decode(out.stdout).startsWith("{")) {
+    throw new Error(
+      `the operator bundle does not load: print-oci-hook exited ${out.code} with ` +
+        `${JSON.stringify(dec.decode(out.stderr).trim())}; nothing installed`,
+    );
+  }
+}
+
+/**
+ * Installs per `options`: builds (or takes) the bundle and the operator
+ * bundle, stages them with their build_info.json (and the Deno binary, when copied) in the lib directory,
  * checks that the staged bundle runs (`-version`), then renames everything
  * into place and writes the launcher and the second name. A bundle that
  * does not run replaces nothing.
@@ -230,10 +273,23 @@ export async function install(
   const stage = `${layout.libDir}/.install-${Deno.pid}`;
   Deno.mkdirSync(stage);
   try {
-    const staged = { bundle: `${stage}/${HOOK_NAME}.js`, buildInfo: `${stage}/build_info.json` };
+    const staged = {
+      bundle: `${stage}/${HOOK_NAME}.js`,
+      operator: `${stage}/${OPERATOR_FILE}`,
+      buildInfo: `${stage}/build_info.json`,
+    };
     if (options.bundle !== undefined) {
       Deno.copyFileSync(options.bundle, staged.bundle);
-      const beside = `${options.bundle.slice(0, options.bundle.lastIndexOf("/"))}/build_info.json`;
+      const dir = options.bundle.slice(0, options.bundle.lastIndexOf("/"));
+      try {
+        Deno.copyFileSync(`${dir}/${OPERATOR_FILE}`, staged.operator);
+      } catch {
+        throw new Error(
+          `no ${OPERATOR_FILE} beside ${options.bundle} (deno task bundle writes both); ` +
+            "nothing installed",
+        );
+      }
+      const beside = `${dir}/build_info.json`;
       let info = "{}\n";
       try {
         info = Deno.readTextFileSync(beside);
@@ -243,10 +299,11 @@ export async function install(
       Deno.writeTextFileSync(staged.buildInfo, info);
     } else {
       const config = JSON.parse(Deno.readTextFileSync(`${repo}/deno.json`));
-      await run(Deno.execPath(), bundleArgv(config.tasks, staged.bundle), repo);
+      for (const argv of bundleArgvs(config.tasks, stage)) await run(Deno.execPath(), argv, repo);
       Deno.writeTextFileSync(staged.buildInfo, await buildInfo());
     }
     Deno.chmodSync(staged.bundle, 0o644);
+    Deno.chmodSync(staged.operator, 0o644);
     Deno.chmodSync(staged.buildInfo, 0o644);
 
     let deno = options.deno ?? Deno.realPathSync(Deno.execPath());
@@ -257,12 +314,14 @@ export async function install(
     }
     if (!Deno.statSync(stagedDeno ?? deno).isFile) throw new Error(`${deno} is not a file`);
     const version = await checkVersion(stagedDeno ?? deno, staged.bundle, layout.denoDir);
+    await checkOperator(stagedDeno ?? deno, staged.bundle, layout.denoDir);
 
     if (stagedDeno !== undefined) {
       deno = `${layout.libDir}/deno`;
       Deno.renameSync(stagedDeno, deno);
     }
     Deno.renameSync(staged.buildInfo, layout.buildInfo);
+    Deno.renameSync(staged.operator, layout.operator);
     Deno.renameSync(staged.bundle, layout.bundle);
     const launcher = `${stage}/launcher`;
     Deno.writeTextFileSync(launcher, launcherText(deno, layout), { mode: 0o755 });
@@ -292,6 +351,7 @@ if (import.meta.main) {
     const lines = [
       `installed ${layout.launcher} (${version})`,
       `  bundle ${layout.bundle}`,
+      `         ${layout.operator}`,
       `  deno   ${deno}`,
       `  alias  ${layout.toolkit} -> ${HOOK_NAME}`,
     ];

@@ -9,12 +9,13 @@
 import assert from "node:assert/strict";
 import { HOOK_PERMISSIONS } from "../scripts/_hook_permissions.ts";
 import {
-  bundleArgv,
+  bundleArgvs,
   DEFAULT_PREFIX,
   inNpmCache,
   installLayout,
   launcherText,
   OFFLINE_FLAGS,
+  OPERATOR_FILE,
   parseInstallArgs,
 } from "../scripts/install.ts";
 import { launcherEnv, repoDir, runningLine, writeFakeCli } from "./_hook.ts";
@@ -133,6 +134,7 @@ Deno.test("install --prefix: the files, their modes, and the second name", async
   const mode = (path: string) => (Deno.statSync(path).mode ?? 0) & 0o777;
   assert.equal(mode(l.launcher), 0o755);
   assert.equal(mode(l.bundle), 0o644);
+  assert.equal(mode(l.operator), 0o644);
   assert.equal(mode(l.buildInfo), 0o644);
   assert.ok(Deno.statSync(l.denoDir).isDirectory);
   assert.equal(Deno.readLinkSync(l.toolkit), "nvidia-container-runtime-hook");
@@ -287,6 +289,7 @@ Deno.test("install --bundle --deno: that bundle and its build_info.json, run by 
   const tmp = await Deno.makeTempDir({ prefix: "hook-install-bundle-" });
   try {
     Deno.copyFileSync(l.bundle, `${tmp}/hook.js`);
+    Deno.copyFileSync(l.operator, `${tmp}/${OPERATOR_FILE}`);
     Deno.writeTextFileSync(`${tmp}/build_info.json`, `{"commit":"${"c0ffee".repeat(6)}beef"}\n`);
     const deno = launcherDeno(l.launcher);
     const target = `${tmp}/prefix`;
@@ -294,13 +297,19 @@ Deno.test("install --bundle --deno: that bundle and its build_info.json, run by 
     assert.deepEqual({ code: r.code, stderr: r.stderr }, { code: 0, stderr: "" });
     const t = installLayout(target);
     assert.equal(Deno.readTextFileSync(t.bundle), Deno.readTextFileSync(l.bundle));
+    assert.equal(Deno.readTextFileSync(t.operator), Deno.readTextFileSync(l.operator));
     assert.equal(launcherDeno(t.launcher), deno);
     const v = await runLauncher(t.launcher, ["-version"], {});
     assert.equal(v.stdout.split("\n")[1], `commit: ${"c0ffee".repeat(6)}beef`);
     // Used in place: no copy of Deno in the lib directory.
     assert.deepEqual(
       [...Deno.readDirSync(t.libDir)].map((e) => e.name).sort(),
-      ["build_info.json", "cache", "nvidia-container-runtime-hook.js"],
+      [
+        "build_info.json",
+        "cache",
+        "nvidia-container-runtime-hook-operator.js",
+        "nvidia-container-runtime-hook.js",
+      ],
     );
   } finally {
     await Deno.remove(tmp, { recursive: true });
@@ -318,6 +327,7 @@ Deno.test("install: a bundle that does not run replaces nothing", async () => {
     const t = installLayout(target);
     const before = [Deno.readTextFileSync(t.launcher), Deno.readTextFileSync(t.bundle)];
     Deno.writeTextFileSync(`${tmp}/hook.js`, 'console.log("not the hook");\n');
+    Deno.copyFileSync(l.operator, `${tmp}/${OPERATOR_FILE}`);
     const r = await runInstall(["--prefix", target, "--bundle", `${tmp}/hook.js`]);
     assert.deepEqual(r, {
       code: 1,
@@ -330,6 +340,39 @@ Deno.test("install: a bundle that does not run replaces nothing", async () => {
       [...Deno.readDirSync(t.libDir)].map((e) => e.name).filter((n) => n.startsWith(".")),
       [],
     );
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("install --bundle: no operator bundle beside it, or one that does not load, replaces nothing", async () => {
+  const { prefix } = await sharedInstall();
+  const l = installLayout(prefix);
+  const tmp = await Deno.makeTempDir({ prefix: "hook-install-operator-" });
+  try {
+    const target = `${tmp}/prefix`;
+    const first = await runInstall(["--prefix", target, "--bundle", l.bundle]);
+    assert.equal(first.code, 0, first.stderr);
+    const t = installLayout(target);
+    const files = () => [t.launcher, t.bundle, t.operator].map((f) => Deno.readTextFileSync(f));
+    const before = files();
+    Deno.mkdirSync(`${tmp}/alone`);
+    Deno.copyFileSync(l.bundle, `${tmp}/alone/hook.js`);
+    const missing = await runInstall(["--prefix", target, "--bundle", `${tmp}/alone/hook.js`]);
+    assert.deepEqual(missing, {
+      code: 1,
+      stdout: "",
+      stderr: `install: no ${OPERATOR_FILE} beside ${tmp}/alone/hook.js (deno task bundle ` +
+        "writes both); nothing installed\n",
+    });
+    Deno.writeTextFileSync(`${tmp}/alone/${OPERATOR_FILE}`, 'throw new Error("broken");\n');
+    const broken = await runInstall(["--prefix", target, "--bundle", `${tmp}/alone/hook.js`]);
+    assert.equal(broken.code, 1);
+    assert.match(
+      broken.stderr,
+      /^install: the operator bundle does not load: print-oci-hook exited 1 with ".*broken.*"; nothing installed\n$/,
+    );
+    assert.deepEqual(files(), before);
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
@@ -371,6 +414,8 @@ Deno.test("installLayout() puts the bundle under lib/ and the launcher under bin
   assert.deepEqual(installLayout("/opt/hook/"), {
     libDir: "/opt/hook/lib/nvidia-container-runtime-hook",
     bundle: "/opt/hook/lib/nvidia-container-runtime-hook/nvidia-container-runtime-hook.js",
+    operator:
+      "/opt/hook/lib/nvidia-container-runtime-hook/nvidia-container-runtime-hook-operator.js",
     buildInfo: "/opt/hook/lib/nvidia-container-runtime-hook/build_info.json",
     denoDir: "/opt/hook/lib/nvidia-container-runtime-hook/cache",
     launcher: "/opt/hook/bin/nvidia-container-runtime-hook",
@@ -391,15 +436,24 @@ Deno.test("inNpmCache() is true for paths with a node_modules or _npx segment", 
   }
 });
 
-Deno.test("bundleArgv() is the bundle task's deno bundle command with another output", () => {
+Deno.test("bundleArgvs() are the bundle task's deno bundle commands with the outputs moved", () => {
   const config = JSON.parse(Deno.readTextFileSync(`${repoDir()}/deno.json`));
-  const task = (config.tasks.bundle as string).split(" && ")[0] as string;
-  const argv = bundleArgv(config.tasks, "/tmp/x/hook.js");
-  assert.deepEqual(
-    argv,
-    task.split(" ").slice(1).map((w, i, all) => all[i - 1] === "--output" ? "/tmp/x/hook.js" : w),
+  const tasks = (config.tasks.bundle as string).split(" && ").filter((c) =>
+    c.startsWith("deno bundle ")
   );
-  assert.deepEqual(argv.slice(0, 1), ["bundle"]);
-  assert.ok(argv.includes("main.ts"));
-  assert.throws(() => bundleArgv({ bundle: "esbuild main.ts" }, "/x"), /deno bundle/);
+  const argvs = bundleArgvs(config.tasks, "/tmp/x");
+  assert.deepEqual(
+    argvs,
+    tasks.map((task) =>
+      task.split(" ").slice(1).map((w, i, all) =>
+        all[i - 1] === "--output" ? `/tmp/x/${w.slice(w.lastIndexOf("/") + 1)}` : w
+      )
+    ),
+  );
+  assert.deepEqual(argvs.map((a) => [a[0], a[a.indexOf("--output") + 1], a.at(-1)]), [
+    ["bundle", "/tmp/x/nvidia-container-runtime-hook.js", "main.ts"],
+    ["bundle", `/tmp/x/${OPERATOR_FILE}`, "operator.ts"],
+  ]);
+  assert.throws(() => bundleArgvs({ bundle: "esbuild main.ts" }, "/x"), /deno bundle/);
+  assert.throws(() => bundleArgvs({ bundle: "deno bundle main.ts" }, "/x"), /--output FILE/);
 });

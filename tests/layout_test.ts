@@ -42,8 +42,8 @@ Deno.test("lib/ modules do no I/O: no Deno.*, console or node process", async (t
   }
 });
 
-Deno.test("main.ts and lib/ import no node: built-in and no npm:semver", async (t) => {
-  for (const path of ["main.ts", ...libFiles().map((n) => `lib/${n}`)]) {
+Deno.test("main.ts, operator.ts and lib/ import no node: built-in and no npm:semver", async (t) => {
+  for (const path of ["main.ts", "operator.ts", ...libFiles().map((n) => `lib/${n}`)]) {
     await t.step(path, () => {
       const text = Deno.readTextFileSync(`${repoDir()}/${path}`);
       assert.doesNotMatch(text, /from\s+"node:|import\(\s*"node:/);
@@ -61,7 +61,36 @@ Deno.test("main.ts loads the TOML parser only through a dynamic import", () => {
 Deno.test("main.ts loads doctor's modules only through a dynamic import", () => {
   const text = Deno.readTextFileSync(`${repoDir()}/main.ts`);
   assert.doesNotMatch(text, /^import[^;]*lib\/doctor\//m);
-  assert.match(text, /await import\("\.\/lib\/doctor\/doctor\.ts"\)/);
+  const operator = Deno.readTextFileSync(`${repoDir()}/operator.ts`);
+  assert.doesNotMatch(operator, /^import[^;]*lib\/doctor\//m);
+  assert.match(operator, /await import\("\.\/lib\/doctor\/doctor\.ts"\)/);
+});
+
+Deno.test("main.ts loads operator.ts only through the computed import that keeps it out of the hook's bundle", () => {
+  const text = Deno.readTextFileSync(`${repoDir()}/main.ts`);
+  const imports = text.match(/^import[^;]*;/gms) ?? [];
+  for (const line of imports) assert.doesNotMatch(line, /operator\.ts/);
+  assert.doesNotMatch(text, /(?<!typeof )import\(\s*"\.\/operator\.ts"\s*\)/);
+  const loads = imports.filter((line) => !line.startsWith("import type "));
+  for (const name of ["explain", "check_config", "oci_hook", "parse_command_args", "stable_json"]) {
+    const module = `./lib/${name}.ts`;
+    assert.ok(!text.includes(`import("${module}")`), `main.ts imports ${module}`);
+    for (const line of loads) assert.ok(!line.includes(`"${module}"`), `main.ts imports ${module}`);
+  }
+});
+
+Deno.test("the bundle task bundles main.ts and operator.ts beside it; compile includes the second", () => {
+  const config = JSON.parse(Deno.readTextFileSync(`${repoDir()}/deno.json`));
+  const bundles = (config.tasks.bundle as string).split(" && ").filter((c) =>
+    c.startsWith("deno bundle ")
+  ).map((c) => c.split(" "));
+  assert.deepEqual(bundles.map((w) => [w[w.indexOf("--output") + 1], w[w.length - 1]]), [
+    ["dist/nvidia-container-runtime-hook.js", "main.ts"],
+    ["dist/nvidia-container-runtime-hook-operator.js", "operator.ts"],
+  ]);
+  const compile =
+    (config.tasks.compile as string).split(" && ").find((c) => c.startsWith("deno compile ")) ?? "";
+  assert.match(compile, / --include dist\/nvidia-container-runtime-hook-operator\.js /);
 });
 
 Deno.test("every export of lib/ has JSDoc", async (t) => {
