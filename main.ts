@@ -17,6 +17,7 @@ import {
   parseVersionNumber,
 } from "./lib/cli_version.ts";
 import { cudaCompatOption } from "./lib/cuda_compat.ts";
+import { deviceOption } from "./lib/devices.ts";
 import { decideGpu } from "./lib/decide_gpu.ts";
 import { HostError, InputError, PolicyError, printable, quote, UsageError } from "./lib/errors.ts";
 import {
@@ -623,11 +624,8 @@ async function logDecision(facts: Facts, error: unknown): Promise<void> {
       : decision.wantsGpu
       ? (decision.source.kind === "env" ? decision.source.names.join(",") : decision.source.kind)
       : decision.reason,
-    devices: wants === undefined
-      ? null
-      : wants.devices.kind === "list"
-      ? wants.devices.ids.join(",")
-      : wants.devices.kind,
+    // The --device= value, or "none" for a request that passes none.
+    devices: wants === undefined ? null : deviceOption(wants.devices) ?? "none",
     capabilities: wants?.capabilities ?? null,
     requirements: wants?.requirements.map((r) => r.value) ?? null,
     argv: error === undefined ? facts.argv ?? null : null,
@@ -682,17 +680,22 @@ async function prestart(debug: boolean, configPath: string): Promise<number> {
   throw withContainer(facts, execCli(facts.argv, facts.cliEnv, facts.libc));
 }
 
+/** Whether `main` reports `e` as one line (the typed errors of lib/). */
+function isReported(e: unknown): e is InputError | PolicyError | HostError {
+  return e instanceof InputError || e instanceof PolicyError || e instanceof HostError;
+}
+
 /** Names the container (once known) in the message of an error `main` reports. */
 function withContainer(facts: Facts, e: unknown): unknown {
-  const known = e instanceof InputError || e instanceof PolicyError || e instanceof HostError;
-  if (known && facts.id !== undefined) e.message = `container ${printable(facts.id)}: ${e.message}`;
+  if (isReported(e) && facts.id !== undefined) {
+    e.message = `container ${printable(facts.id)}: ${e.message}`;
+  }
   return e;
 }
 
 /** The message of an error `main` reports as one line, or `undefined` for others. */
 export function knownMessage(e: unknown): string | undefined {
-  const known = e instanceof InputError || e instanceof PolicyError || e instanceof HostError;
-  return known ? escapeControls(e.message) : undefined;
+  return isReported(e) ? escapeControls(e.message) : undefined;
 }
 
 /**
