@@ -149,7 +149,7 @@ out("");
 out("Why the hook decided as it did, for any bundle (one of these, or a directory holding");
 out("your own config.json), with every variable and setting it used:");
 out(
-  `  PATH="$PWD/scripts/stand-in:$PATH" npx --yes deno@2.9.6 run --allow-read --allow-env --allow-run main.ts explain --bundle tests/fixtures/bundles/${
+  `  PATH="$PWD/scripts/stand-in:$PATH" npx --yes deno@2.9.6 run --allow-read --allow-env --allow-run --no-prompt main.ts explain --bundle tests/fixtures/bundles/${
     names[0]
   }`,
 );

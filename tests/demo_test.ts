@@ -108,7 +108,7 @@ Deno.test("demo shows the CLI call for the GPU and legacy examples and why none 
     assert.equal(
       tail[2],
       `  PATH="$PWD/scripts/stand-in:$PATH" npx --yes deno@2.9.6 run --allow-read --allow-env` +
-        " --allow-run main.ts explain --bundle tests/fixtures/bundles/example-gpu",
+        " --allow-run --no-prompt main.ts explain --bundle tests/fixtures/bundles/example-gpu",
     );
     assert.equal(
       tail[3],
