@@ -25,7 +25,7 @@ import {
   shellQuote,
   UNIFIED_CGROUP,
 } from "./_e2e.ts";
-import { launcherEnv, repoDir } from "./_hook.ts";
+import { installEnv, repoDir } from "./_hook.ts";
 import { type InstallLayout, installLayout } from "../scripts/install.ts";
 
 /** The `PATH` dockerd gets after the hook's directory: where Debian puts the engines. */
@@ -231,7 +231,7 @@ export async function installInto(prefix: string): Promise<InstallLayout> {
   const r = await runProcess([Deno.execPath(), ...args], {
     timeoutMs: 120_000,
     cwd: repoDir(),
-    env: { PATH: HOST_PATH, ...launcherEnv() },
+    env: installEnv(HOST_PATH),
   });
   if (r.code !== 0) throw new Error(`install.ts failed (${r.code}): ${r.stderr}`);
   return installLayout(prefix);

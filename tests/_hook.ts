@@ -8,6 +8,7 @@
  */
 
 import { HOOK_PERMISSIONS } from "../scripts/_hook_permissions.ts";
+import { registryEnv } from "../scripts/_registry_env.ts";
 
 const REPO = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -49,6 +50,24 @@ export function launcherEnv(): Record<string, string> {
     if (value !== undefined) env[name] = value;
   }
   return env;
+}
+
+/**
+ * The whole environment of a child that runs scripts/install.ts (`deno task
+ * install`) or anything else that may reach a package registry: `PATH`,
+ * what Deno needs to find its cache (`HOME`, `DENO_DIR`, `XDG_CACHE_HOME`,
+ * also for a compiled hook) and the caller's TLS, proxy and registry
+ * variables ({@linkcode registryEnv}); on a fresh machine `deno bundle`
+ * downloads esbuild from the npm registry, which without the caller's CA
+ * or proxy fails with `invalid peer certificate: UnknownIssuer`.
+ */
+export function installEnv(path: string): Record<string, string> {
+  const env: Record<string, string> = { PATH: path };
+  for (const name of ["HOME", "DENO_DIR", "XDG_CACHE_HOME"]) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return { ...env, ...registryEnv() };
 }
 
 /** The result of one hook run. */

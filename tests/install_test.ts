@@ -18,7 +18,8 @@ import {
   OPERATOR_FILE,
   parseInstallArgs,
 } from "../scripts/install.ts";
-import { launcherEnv, repoDir, runningLine, writeFakeCli } from "./_hook.ts";
+import { REGISTRY_ENV_NAMES, registryEnv } from "../scripts/_registry_env.ts";
+import { installEnv, repoDir, runningLine, writeFakeCli } from "./_hook.ts";
 
 const HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const dec = new TextDecoder();
@@ -32,7 +33,7 @@ async function runInstall(args: string[]) {
     args: [...task.slice(1, -1), `${repoDir()}/${task.at(-1)}`, ...args],
     cwd: repoDir(),
     clearEnv: true,
-    env: { PATH: HOST_PATH, ...launcherEnv() },
+    env: installEnv(HOST_PATH),
     stdin: "null",
     signal: AbortSignal.timeout(120_000),
   }).output();
@@ -456,4 +457,82 @@ Deno.test("bundleArgvs() are the bundle task's deno bundle commands with the out
   ]);
   assert.throws(() => bundleArgvs({ bundle: "esbuild main.ts" }, "/x"), /deno bundle/);
   assert.throws(() => bundleArgvs({ bundle: "deno bundle main.ts" }, "/x"), /--output FILE/);
+});
+
+Deno.test("registryEnv() keeps exactly the caller's TLS, proxy and registry variables that are set", () => {
+  assert.deepEqual([...REGISTRY_ENV_NAMES], [
+    "DENO_CERT",
+    "DENO_TLS_CA_STORE",
+    "NODE_EXTRA_CA_CERTS",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "all_proxy",
+    "NPM_CONFIG_REGISTRY",
+    "npm_config_registry",
+  ]);
+  const caller: Record<string, string> = {
+    NODE_EXTRA_CA_CERTS: "/etc/corp/ca.pem",
+    https_proxy: "http://proxy.corp:3128",
+    NO_PROXY: "localhost,.corp",
+    NPM_CONFIG_REGISTRY: "https://npm.corp/",
+    DENO_CERT: "",
+    AWS_SECRET_ACCESS_KEY: "not for children",
+    HOME: "/root",
+  };
+  assert.deepEqual(registryEnv((name) => caller[name]), {
+    DENO_CERT: "",
+    NODE_EXTRA_CA_CERTS: "/etc/corp/ca.pem",
+    https_proxy: "http://proxy.corp:3128",
+    NO_PROXY: "localhost,.corp",
+    NPM_CONFIG_REGISTRY: "https://npm.corp/",
+  });
+  assert.deepEqual(registryEnv(() => undefined), {});
+});
+
+Deno.test("installEnv(): the install task's child gets the caller's TLS and proxy variables", async () => {
+  // The environment of every child that runs scripts/install.ts (this suite's
+  // runInstall, the engine suite's installInto): on a fresh machine its deno
+  // bundle downloads esbuild from the npm registry, which on a network with
+  // its own CA fails with "invalid peer certificate: UnknownIssuer" unless
+  // NODE_EXTRA_CA_CERTS (or DENO_CERT, a proxy...) reaches it.
+  const set: Record<string, string> = {
+    NODE_EXTRA_CA_CERTS: "/tmp/hook-test-ca.pem",
+    DENO_CERT: "/tmp/hook-test-deno-ca.pem",
+    DENO_TLS_CA_STORE: "system,mozilla",
+    HTTPS_PROXY: "http://proxy.test:3128",
+    https_proxy: "http://proxy.test:3128",
+    NO_PROXY: "localhost",
+    NPM_CONFIG_REGISTRY: "https://npm.test/",
+  };
+  const saved = new Map(Object.keys(set).map((k) => [k, Deno.env.get(k)]));
+  let env: Record<string, string>;
+  try {
+    for (const [k, v] of Object.entries(set)) Deno.env.set(k, v);
+    env = installEnv(HOST_PATH);
+  } finally {
+    for (const [k, v] of saved) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
+  }
+  for (const [k, v] of Object.entries(set)) assert.equal(env[k], v, k);
+  assert.equal(env["PATH"], HOST_PATH);
+  // And a child started the way runInstall starts one sees them.
+  const out = await new Deno.Command("env", {
+    clearEnv: true,
+    env,
+    stdin: "null",
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  const seen = Object.fromEntries(
+    dec.decode(out.stdout).split("\n").filter((l) => l !== "").map((l) => {
+      const eq = l.indexOf("=");
+      return [l.slice(0, eq), l.slice(eq + 1)];
+    }),
+  );
+  assert.deepEqual(seen, env);
 });
