@@ -26,7 +26,7 @@ import {
   defaultHookConfig,
   type HookConfig,
 } from "./lib/hook_config.ts";
-import { normalizeLdconfig } from "./lib/normalize_ldconfig.ts";
+import { ldconfigOption } from "./lib/normalize_ldconfig.ts";
 import { hostPath } from "./lib/host_path.ts";
 import { parseArgs, usage } from "./lib/parse_args.ts";
 import type { ExplainFacts } from "./lib/explain.ts";
@@ -527,7 +527,7 @@ export async function decide(
     version: known.version,
     support: known.version === undefined ? "none" : compatSupport(known.version),
   });
-  const ldconfig = normalizeLdconfig(config.cli.ldconfig, (p) => exists(p, libc));
+  const ldconfig = ldconfigOption(config.cli.ldconfig, (p) => exists(p, libc));
   const argvConfig = { ...config, cli: { ...config.cli, ldconfig } };
   facts.argv = buildArgv(argvConfig, decision, {
     cliPath: cli.path,

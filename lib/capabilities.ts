@@ -25,23 +25,32 @@ function isCapability(name: string): name is Capability {
   return (CAPABILITIES as readonly string[]).includes(name);
 }
 
+/** The capabilities of a container that names none (absent or `""`), since toolkit 1.11. */
+export const DEFAULT_CAPABILITIES: readonly Capability[] = ["compute", "utility"];
+
 /**
  * The capabilities requested by `NVIDIA_DRIVER_CAPABILITIES` (`undefined`
  * when the variable is absent), restricted to `supported` (the config's
- * `supported-driver-capabilities`, canonical order; all seven by default):
- * - absent: the supported ones for a legacy image, else `utility` if supported;
- * - empty or only empty items: `utility` if supported;
- * - any item `all`: the supported ones in canonical order;
- * - otherwise the items, trimmed and de-duplicated, in the user's order;
- *   each must be a known and supported capability.
+ * `supported-driver-capabilities`, canonical order; all seven by default),
+ * as NVIDIA's current hook decides them (SPEC 5.6):
+ * - absent: the supported ones for a legacy image, else `compute,utility`
+ *   (those of them that are supported);
+ * - `""`: `compute,utility` (those of them that are supported), legacy or not;
+ * - a non-empty value with only empty items (`","`, `" "`): none;
+ * - any item `all`: the supported ones;
+ * - otherwise the items, trimmed and de-duplicated; each must be a known
+ *   and supported capability.
+ * The result is sorted by name, the order of the CLI options
+ * ({@linkcode capabilityOrder}).
  *
  * @throws {InputError} on an unknown name, listing the known ones.
  * @throws {PolicyError} on a known name outside `supported`.
  *
  * @example
  * ```ts
- * parseCapabilities("utility, compute", false); // ["utility", "compute"]
- * parseCapabilities(undefined, true, ["compute", "utility"]); // ["compute", "utility"]
+ * parseCapabilities("utility, compute", false); // ["compute", "utility"]
+ * parseCapabilities(undefined, false); // ["compute", "utility"]
+ * parseCapabilities(",", false); // []
  * ```
  */
 export function parseCapabilities(
@@ -50,11 +59,13 @@ export function parseCapabilities(
   supported: readonly Capability[] = CAPABILITIES,
 ): Capability[] {
   const allowed = (c: Capability) => supported.includes(c);
-  if (value === undefined && legacy) return CAPABILITIES.filter(allowed);
-  const items = splitList(value ?? "");
-  if (items.length === 0) return allowed("utility") ? ["utility"] : [];
-  if (items.includes("all")) return CAPABILITIES.filter(allowed);
-  return items.map((name) => {
+  if (value === undefined && legacy) return sortCapabilities(CAPABILITIES.filter(allowed));
+  if (value === undefined || value === "") {
+    return sortCapabilities(DEFAULT_CAPABILITIES.filter(allowed));
+  }
+  const items = splitList(value);
+  if (items.includes("all")) return sortCapabilities(CAPABILITIES.filter(allowed));
+  return sortCapabilities(items.map((name) => {
     if (!isCapability(name)) {
       throw new InputError(
         `Unknown driver capability ${quote(name)} in NVIDIA_DRIVER_CAPABILITIES;` +
@@ -69,5 +80,23 @@ export function parseCapabilities(
       );
     }
     return name;
-  });
+  }));
+}
+
+/**
+ * Compares two capabilities by name, the order in which NVIDIA's current
+ * hook passes their options (`--compat32 --compute --display --graphics
+ * --ngx --utility --video`).
+ *
+ * @example
+ * ```ts
+ * ["utility", "compute"].sort(capabilityOrder); // ["compute", "utility"]
+ * ```
+ */
+export function capabilityOrder(a: Capability, b: Capability): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortCapabilities(list: Capability[]): Capability[] {
+  return [...new Set(list)].sort(capabilityOrder);
 }

@@ -29,8 +29,8 @@ const ENVVAR_GATE = "accept-nvidia-visible-devices-envvar-when-unprivileged";
 /** The most `--require` options the CLI takes (`input error: too many requirements`). */
 export const MAX_REQUIREMENTS = 32;
 
-/** The modes the hook can serve (SPEC 5.9); `""` counts as `auto`. */
-const SERVED_MODES = ["", "auto", "legacy"] as const;
+/** The modes the hook can serve (SPEC 5.9); `""` is not one, as in NVIDIA's current hook. */
+const SERVED_MODES = ["auto", "legacy"] as const;
 
 /** Where the device request came from. */
 export type DeviceSource =

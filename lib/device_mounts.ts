@@ -1,8 +1,10 @@
 /**
  * Device requests made with volume mounts (SPEC 5.3 step 1): a mount of
- * `/dev/null` onto `/var/run/nvidia-container-devices/<name>` (or under
- * `/run/...`) requests device `<name>`; `imex/<channel>` requests an IMEX
- * channel.
+ * `/dev/null` onto `/var/run/nvidia-container-devices/<name>` requests
+ * device `<name>`; `imex/<channel>` requests an IMEX channel. Only that
+ * root, as NVIDIA's current hook reads it: `/run/nvidia-container-devices`
+ * is not a second one (admission rules written for the documented path
+ * would not cover it).
  *
  * @module
  */
@@ -13,7 +15,6 @@ import type { Mount } from "./parse_spec.ts";
 /** The directories whose mount points name requested devices. */
 export const DEVICE_MOUNT_ROOTS = [
   "/var/run/nvidia-container-devices",
-  "/run/nvidia-container-devices",
 ] as const;
 
 /** The path segment under a root that names an IMEX channel. */
@@ -56,7 +57,7 @@ function underRoot(destination: string): string[] | undefined {
  * ```ts
  * requestsFromMounts([
  *   { source: "/dev/null", destination: "/var/run/nvidia-container-devices/GPU-1" },
- *   { source: "/dev/null", destination: "/run/nvidia-container-devices/imex/3" },
+ *   { source: "/dev/null", destination: "/var/run/nvidia-container-devices/imex/3" },
  *   { source: "/dev/null", destination: "/var/run/nvidia-container-devicesX/0" },
  * ]);
  * // { devices: ["GPU-1"], imexChannels: ["3"] }

@@ -21,13 +21,15 @@ export type DeviceRequest =
   | { kind: "list"; ids: readonly string[] };
 
 /**
- * Reads a device request value. `void` wins over `all`, `all` over `none`,
- * wherever they stand in the list; tokens are case-sensitive.
+ * Reads a device request value as NVIDIA's current hook does: any `void`
+ * means no GPU; otherwise the first item that is `all` or `none` decides;
+ * tokens are case-sensitive.
  *
  * @example
  * ```ts
  * parseDevices("0, 1,0"); // { kind: "list", ids: ["0", "1"] }
- * parseDevices("none,all"); // { kind: "all" }
+ * parseDevices("none,all"); // { kind: "none" }
+ * parseDevices("0,all,none"); // { kind: "all" }
  * parseDevices(" , "); // { kind: "void" }
  * ```
  */
@@ -46,8 +48,9 @@ export function parseDevices(value: string): DeviceRequest {
  */
 export function devicesFromItems(ids: readonly string[]): DeviceRequest {
   if (ids.length === 0 || ids.includes("void")) return { kind: "void" };
-  if (ids.includes("all")) return { kind: "all" };
-  if (ids.includes("none")) return { kind: "none" };
+  const keyword = ids.find((id) => id === "all" || id === "none");
+  if (keyword === "all") return { kind: "all" };
+  if (keyword === "none") return { kind: "none" };
   return { kind: "list", ids };
 }
 

@@ -13,7 +13,8 @@ export type CapabilityFormat = "list" | "sets";
 
 /**
  * The shape of `process.capabilities` for an `ociVersion`, compared as Go's
- * `semver.Compare("v" + ociVersion, ...)`: from 1.0.0-rc1 up to (not
+ * `semver.Compare("v" + ociVersion, ...)` (a version that already starts with
+ * `v` is taken as is, as NVIDIA's current hook does): from 1.0.0-rc1 up to (not
  * including) 1.0.0-rc5 a plain list of names ("list"), otherwise an object
  * of sets whose `bounding` set counts ("sets"). Invalid versions sort lowest,
  * so they take the "sets" shape.
@@ -21,11 +22,12 @@ export type CapabilityFormat = "list" | "sets";
  * @example
  * ```ts
  * capabilityFormat("1.0.0-rc2"); // "list"
+ * capabilityFormat("v1.0.0-rc2"); // "list"
  * capabilityFormat("1.0.2"); // "sets"
  * ```
  */
 export function capabilityFormat(ociVersion: string): CapabilityFormat {
-  const v = "v" + ociVersion;
+  const v = ociVersion.startsWith("v") ? ociVersion : "v" + ociVersion;
   return compareSemver(v, "v1.0.0-rc1") >= 0 && compareSemver(v, "v1.0.0-rc5") < 0
     ? "list"
     : "sets";

@@ -29,3 +29,33 @@ export function normalizeLdconfig(
   if (plain === "" || exists(real) || !exists(plain)) return value;
   return `@${plain}`;
 }
+
+/** The host's ldconfig on Debian-family hosts (a wrapper elsewhere, or absent). */
+export const LDCONFIG_REAL = "/sbin/ldconfig.real";
+
+/** The host's ldconfig. */
+export const LDCONFIG = "/sbin/ldconfig";
+
+/**
+ * The `--ldconfig=` value passed to the CLI (SPEC 6.2): the configured
+ * value, normalised by {@linkcode normalizeLdconfig}; with none configured
+ * (absent or `""`), `@/sbin/ldconfig.real` when that file exists on the
+ * host, else `@/sbin/ldconfig`, as NVIDIA's current hook does. The option
+ * is never left out: the CLI's own default is the container's
+ * `/sbin/ldconfig`, a binary the image controls, run by a root process
+ * (CVE-2024-0136/0137).
+ *
+ * @example
+ * ```ts
+ * ldconfigOption(undefined, (p) => p === "/sbin/ldconfig"); // "@/sbin/ldconfig"
+ * ldconfigOption(undefined, () => true); // "@/sbin/ldconfig.real"
+ * ldconfigOption("@/usr/sbin/ldconfig", () => true); // "@/usr/sbin/ldconfig"
+ * ```
+ */
+export function ldconfigOption(
+  value: string | undefined,
+  exists: (hostPath: string) => boolean,
+): string {
+  if (value !== undefined) return normalizeLdconfig(value, exists) as string;
+  return exists(LDCONFIG_REAL) ? `@${LDCONFIG_REAL}` : `@${LDCONFIG}`;
+}

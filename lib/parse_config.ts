@@ -35,8 +35,22 @@ const EXPECTED: Record<KeyKind, string> = {
 
 type Doc = Record<string, unknown>;
 
-function own(table: Doc, key: string): unknown {
-  return Object.hasOwn(table, key) ? table[key] : undefined;
+/**
+ * The spelling of `key` that counts in `table`, as NVIDIA's go-toml v1
+ * decoding reads it: the key as documented, else the key in capitals
+ * (`DISABLE-REQUIRE`); other case variants are not read. When both are
+ * present only the documented one counts.
+ *
+ * @example
+ * ```ts
+ * keySpelling({ "DISABLE-REQUIRE": true }, "disable-require"); // "DISABLE-REQUIRE"
+ * keySpelling({ "Disable-Require": true }, "disable-require"); // undefined
+ * ```
+ */
+export function keySpelling(table: Doc, key: string): string | undefined {
+  if (Object.hasOwn(table, key)) return key;
+  const upper = key.toUpperCase();
+  return upper !== key && Object.hasOwn(table, upper) ? upper : undefined;
 }
 
 function isTable(v: unknown): v is Doc {
@@ -54,12 +68,13 @@ function fail(where: Where, key: string, detail: string): InputError {
   return new InputError(`Cannot load config file ${where.file}: "${where.prefix}${key}" ${detail}`);
 }
 
-/** The sub-table `key` of `where`; an empty table when absent. */
+/** The sub-table `key` of `where` (see {@linkcode keySpelling}); an empty table when absent. */
 function subTable(where: Where, key: string): Where {
-  const value = own(where.table, key);
-  const prefix = `${where.prefix}${key}.`;
-  if (value === undefined) return { file: where.file, prefix, table: {} };
-  if (!isTable(value)) throw fail(where, key, "must be a table");
+  const name = keySpelling(where.table, key);
+  const prefix = `${where.prefix}${name ?? key}.`;
+  if (name === undefined) return { file: where.file, prefix, table: {} };
+  const value = where.table[name];
+  if (!isTable(value)) throw fail(where, name, "must be a table");
   return { file: where.file, prefix, table: value };
 }
 
@@ -71,9 +86,14 @@ function read(
   kind: "string" | "string-or-unset",
 ): string | undefined;
 function read(where: Where, key: string, kind: "env-list"): string[] | undefined;
-function read(where: Where, key: string, kind: KeyKind): boolean | string | string[] | undefined {
-  const value = own(where.table, key);
-  if (value === undefined) return undefined;
+function read(
+  where: Where,
+  canonical: string,
+  kind: KeyKind,
+): boolean | string | string[] | undefined {
+  const key = keySpelling(where.table, canonical);
+  if (key === undefined) return undefined;
+  const value = where.table[key];
   const wrongType = () => fail(where, key, `must be ${EXPECTED[kind]}`);
   switch (kind) {
     case "bool":
@@ -98,13 +118,24 @@ function read(where: Where, key: string, kind: KeyKind): boolean | string | stri
   }
 }
 
-/** `supported-driver-capabilities`: `all` or a list of capability names. */
+/**
+ * `supported-driver-capabilities`: exactly `all`, or a list of capability
+ * names (NVIDIA's hook refuses `all` inside a list, and so does this one).
+ */
 function readSupported(where: Where, key: string): readonly Capability[] | undefined {
   const value = read(where, key, "string");
   if (value === undefined) return undefined;
+  if (value === "all") return [...CAPABILITIES];
   const items = splitList(value);
-  if (items.includes("all")) return [...CAPABILITIES];
   for (const item of items) {
+    if (item === "all") {
+      throw fail(
+        where,
+        key,
+        `holds "all" inside a list; expected exactly "all" or a comma-separated list of` +
+          ` ${CAPABILITIES.join(", ")}`,
+      );
+    }
     if (!(CAPABILITIES as readonly string[]).includes(item)) {
       throw fail(
         where,
