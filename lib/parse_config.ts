@@ -5,6 +5,7 @@
  * @module
  */
 
+import { keySpelling } from "./_config_lookup.ts";
 import { CAPABILITIES, type Capability } from "./capabilities.ts";
 import { cleanPath } from "./clean_path.ts";
 import { type CliVersion, parseVersionNumber } from "./cli_version.ts";
@@ -34,24 +35,6 @@ const EXPECTED: Record<KeyKind, string> = {
 };
 
 type Doc = Record<string, unknown>;
-
-/**
- * The spelling of `key` that counts in `table`, as NVIDIA's go-toml v1
- * decoding reads it: the key as documented, else the key in capitals
- * (`DISABLE-REQUIRE`); other case variants are not read. When both are
- * present only the documented one counts.
- *
- * @example
- * ```ts
- * keySpelling({ "DISABLE-REQUIRE": true }, "disable-require"); // "DISABLE-REQUIRE"
- * keySpelling({ "Disable-Require": true }, "disable-require"); // undefined
- * ```
- */
-export function keySpelling(table: Doc, key: string): string | undefined {
-  if (Object.hasOwn(table, key)) return key;
-  const upper = key.toUpperCase();
-  return upper !== key && Object.hasOwn(table, upper) ? upper : undefined;
-}
 
 function isTable(v: unknown): v is Doc {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
