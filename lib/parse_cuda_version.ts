@@ -52,7 +52,9 @@ function isIdentifiers(s: string, prerelease: boolean): boolean {
 export function parseCudaVersion(value: string): [number, number] {
   const bad = () =>
     new InputError(
-      `Invalid CUDA_VERSION ${quote(value)}: expected [v]MAJOR[.MINOR[.PATCH]][-PRERELEASE][+BUILD]` +
+      `Invalid CUDA_VERSION ${
+        quote(value)
+      }: expected [v]MAJOR[.MINOR[.PATCH]][-PRERELEASE][+BUILD]` +
         ` with decimal numbers`,
     );
   let rest = value.trim();
