@@ -358,6 +358,20 @@ interface CaseSpec {
   config?: string[];
   /** A rootfs without /etc. */
   noEtc?: boolean;
+  /**
+   * The hook's defaults: a config without the `ldconfig` key (nor any other
+   * setting the hook decides with). The suite cannot run the hook without a
+   * config file: NVIDIA's CLI is not on the hook's `PATH` and the simulated
+   * driver is not at `/`, so the config names the CLI (`path`), the driver
+   * (`root`) and the CLI's `debug` log, none of which changes the argv's
+   * options. With the real 1.17.0 CLI the hook passes no CUDA compat option
+   * when none is configured (it adapts that option to the CLI's version).
+   */
+  defaults?: boolean;
+  /** Executable files (shell scripts) to add to the rootfs, by absolute path in it. */
+  rootfsFiles?: Record<string, string>;
+  /** Paths in the rootfs whose presence after the start {@link Started.marks} reports. */
+  marks?: string[];
 }
 
 /** What a start left to assert on; the container and its files are gone by then. */
@@ -372,6 +386,8 @@ interface Started {
   list: ProcessResult;
   /** Mounts the host still had under the case's directory (unmounted since). */
   leftoverMounts: string[];
+  /** Those of {@link CaseSpec.marks} that existed in the rootfs after the start. */
+  marks: string[];
 }
 
 function readIfExists(path: string): string {
@@ -401,7 +417,7 @@ async function start(s: Suite, spec: CaseSpec): Promise<Started> {
       "[nvidia-container-cli]",
       `path = ${JSON.stringify(s.cli)}`,
       `root = ${JSON.stringify(s.roots[spec.root ?? "main"])}`,
-      `ldconfig = ${JSON.stringify(`@${s.ldconfig}`)}`,
+      ...(spec.defaults === true ? [] : [`ldconfig = ${JSON.stringify(`@${s.ldconfig}`)}`]),
       `debug = ${JSON.stringify(cliLog)}`,
       ...(spec.config ?? []),
       "",
@@ -413,6 +429,12 @@ async function start(s: Suite, spec: CaseSpec): Promise<Started> {
     hooks: { prestart: [hookEntry(s.hook, prefix)] },
     ...(spec.noEtc === true ? { noEtc: true } : {}),
   });
+  for (const [path, text] of Object.entries(spec.rootfsFiles ?? {})) {
+    const file = `${bundle}/rootfs${path}`;
+    Deno.mkdirSync(file.slice(0, file.lastIndexOf("/")), { recursive: true });
+    Deno.writeTextFileSync(file, text, { mode: 0o755 });
+    Deno.chmodSync(file, 0o755);
+  }
   const forceDelete = () =>
     runProcess(s.runc.argv("delete", "--force", id), { timeoutMs: ADMIN_TIMEOUT_MS });
   try {
@@ -426,6 +448,15 @@ async function start(s: Suite, spec: CaseSpec): Promise<Started> {
       },
     );
     const list = await runProcess(s.runc.argv("list", "--quiet"), { timeoutMs: ADMIN_TIMEOUT_MS });
+    const marks = (spec.marks ?? []).filter((path) => {
+      try {
+        Deno.lstatSync(`${bundle}/rootfs${path}`);
+        return true;
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) return false;
+        throw e;
+      }
+    });
     return {
       id,
       bundle,
@@ -433,6 +464,7 @@ async function start(s: Suite, spec: CaseSpec): Promise<Started> {
       cliLog: readIfExists(cliLog),
       list,
       leftoverMounts: await unmountUnder(s.tools, caseDir),
+      marks,
     };
   } finally {
     // Also after a failure above: no container, mount or file survives a case.
@@ -730,6 +762,81 @@ fullStack(
       `${CLI}ldcache error: process ${s.ldconfig} failed with error code: 1\n`,
     );
     assert.match(r.cliLog, /mounting \S+\/usr\/bin\/nvidia-smi at /);
+  },
+);
+
+/**
+ * The `--ldconfig` the hook passes by default: the host's ldconfig (`@`),
+ * Ubuntu's `/sbin/ldconfig.real` where the host has one.
+ */
+function defaultLdconfig(): string {
+  try {
+    Deno.statSync("/sbin/ldconfig.real");
+    return "@/sbin/ldconfig.real";
+  } catch {
+    return "@/sbin/ldconfig";
+  }
+}
+
+/**
+ * An image's own ldconfig that leaves a mark in its rootfs when run: a CLI
+ * told to use the container's ldconfig (no `@`) would run it as root, the
+ * CVE-2024-0136 class the host's default prevents. No redirection: under
+ * the CLI's seccomp filter busybox sh loops on the fd copies a redirection
+ * makes, which floods the CLI's log.
+ */
+const MARKING_LDCONFIG = "#!/bin/sh\nexec tee /ldconfig-ran\n";
+
+/** What the CLI's debug log says about the ldconfig it was given. */
+function ldconfigLogLines(log: string): string[] {
+  return log.split("\n").filter((line) => /ldconfig/i.test(line))
+    .map((line) => line.replace(/^[IWE]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] /, ""));
+}
+
+fullStack(
+  "with no ldconfig configured, an image's own /sbin/ldconfig is not run: the host's ldconfig makes its cache",
+  async (s) => {
+    const r = await start(s, {
+      env: ["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_DRIVER_CAPABILITIES=compute,utility"],
+      defaults: true,
+      rootfsFiles: { "/sbin/ldconfig": MARKING_LDCONFIG, "/sbin/ldconfig.real": MARKING_LDCONFIG },
+      marks: ["/ldconfig-ran"],
+    });
+    withLog(r, () => {
+      assert.deepEqual(r.marks, [], "the image's ldconfig ran");
+      // The links are the sonames the host's ldconfig made in the rootfs.
+      assertSaw(r, configured(DRIVER, [GPU0], COMPUTE_UTILITY, s.cgroupV1));
+      // The CLI names the ldconfig it was given and runs it (`@`: the host's).
+      assert.deepEqual(ldconfigLogLines(r.cliLog).slice(0, 2), [
+        `setting ldconfig to ${defaultLdconfig()} (host relative)`,
+        `executing ${defaultLdconfig().slice(1)} from host at ${r.bundle}/rootfs`,
+      ]);
+    });
+  },
+);
+
+fullStack("with no ldconfig configured, an image without /sbin/ldconfig starts", async (s) => {
+  // NVIDIA's CLI 1.17.0 given no --ldconfig runs the container's
+  // /sbin/ldconfig.real, logs that it cannot, and goes on: the links below
+  // (the sonames an ldconfig made) show that the host's ldconfig ran.
+  const r = await start(s, {
+    env: ["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_DRIVER_CAPABILITIES=compute,utility"],
+    defaults: true,
+  });
+  assertSaw(r, configured(DRIVER, [GPU0], COMPUTE_UTILITY, s.cgroupV1));
+});
+
+fullStack(
+  "a container without NVIDIA_DRIVER_CAPABILITIES gets compute and utility: libcuda.so is mounted",
+  async (s) => {
+    const r = await start(s, { env: ["NVIDIA_VISIBLE_DEVICES=0"], defaults: true });
+    assertSaw(r, configured(DRIVER, [GPU0], ["compute", "utility"], s.cgroupV1));
+    // Spelled out: the compute library, its links, and nvidia-smi (utility).
+    const seen = parseProbe(r.result.stdout);
+    assert.ok(seen.libraries.includes("libcuda.so.550.54.15"), seen.libraries.join(" "));
+    assert.ok(seen.links.includes("libcuda.so->libcuda.so.1"), seen.links.join(" "));
+    assert.ok(seen.links.includes("libcuda.so.1->libcuda.so.550.54.15"), seen.links.join(" "));
+    assert.ok(seen.binaries.includes("nvidia-smi"), seen.binaries.join(" "));
   },
 );
 
