@@ -258,6 +258,8 @@ Deno.test("install: prestart through the launcher runs the CLI with the hook's a
       cli.path,
       "--load-kmods",
       "configure",
+      // No ldconfig configured: the host's, Ubuntu's ldconfig.real where it exists.
+      `--ldconfig=${hostLdconfig()}`,
       "--device=0,1",
       "--compute",
       "--utility",
@@ -277,6 +279,16 @@ Deno.test("install: prestart through the launcher runs the CLI with the hook's a
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+/** The `--ldconfig` value the hook passes when none is configured. */
+function hostLdconfig(): string {
+  try {
+    Deno.statSync("/sbin/ldconfig.real");
+    return "@/sbin/ldconfig.real";
+  } catch {
+    return "@/sbin/ldconfig";
+  }
+}
 
 /** The Deno binary a launcher runs (the second word of its exec line). */
 function launcherDeno(launcher: string): string {
@@ -535,4 +547,18 @@ Deno.test("installEnv(): the install task's child gets the caller's TLS and prox
     }),
   );
   assert.deepEqual(seen, env);
+});
+
+Deno.test("README's Install section and docs/engines.md name every variable the install keeps", () => {
+  const readme = Deno.readTextFileSync(`${repoDir()}/README.md`);
+  const install = readme.slice(
+    readme.indexOf("\n## Install\n"),
+    readme.indexOf("\n## Configure\n"),
+  );
+  const engines = Deno.readTextFileSync(`${repoDir()}/docs/engines.md`);
+  assert.ok(install.length > 0 && engines.includes("scripts/_registry_env.ts"));
+  for (const name of REGISTRY_ENV_NAMES.filter((n) => n === n.toUpperCase())) {
+    assert.ok(install.includes(`\`${name}`), `README Install names ${name}`);
+    assert.ok(engines.includes(`\`${name}`), `docs/engines.md names ${name}`);
+  }
 });
