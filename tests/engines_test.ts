@@ -63,7 +63,21 @@ const HOOK_NAME = "nvidia-container-runtime-hook";
 const PROBE = 'cat /mnt/argv 2>/dev/null || echo "no argv"';
 const NO_ARGV = "no argv\n";
 
-const ALL_CAPABILITIES = ["compute", "compat32", "graphics", "utility", "video", "display", "ngx"];
+/** Every capability, in the order the hook passes them (sorted by name). */
+const ALL_CAPABILITIES = ["compat32", "compute", "display", "graphics", "ngx", "utility", "video"];
+
+/**
+ * The `--ldconfig` the hook passes when the config names none (the suite's
+ * config does not): the host's ldconfig, Ubuntu's `ldconfig.real` where it exists.
+ */
+const HOST_LDCONFIG = (() => {
+  try {
+    Deno.statSync("/sbin/ldconfig.real");
+    return "@/sbin/ldconfig.real";
+  } catch {
+    return "@/sbin/ldconfig";
+  }
+})();
 
 const inCi = Deno.env.get("CI") === "true";
 const found = await findEngineTools();
@@ -137,9 +151,20 @@ function cliArgv(stdout: string, rootfs: RegExp): string[] {
   return [...words.slice(0, -2), "--pid=PID", "ROOTFS"];
 }
 
-/** The argv the hook gives the CLI with the suite's config: `options` between configure and --pid. */
+/**
+ * The argv the hook gives the CLI with the suite's config: the default
+ * `--ldconfig`, then `options`, between configure and --pid.
+ */
 function cliCall(s: Suite, ...options: string[]): string[] {
-  return [s.cli, "--load-kmods", "configure", ...options, "--pid=PID", "ROOTFS"];
+  return [
+    s.cli,
+    "--load-kmods",
+    "configure",
+    `--ldconfig=${HOST_LDCONFIG}`,
+    ...options,
+    "--pid=PID",
+    "ROOTFS",
+  ];
 }
 
 /** A started container's result, with the CLI's argv or that there was none. */
@@ -356,7 +381,11 @@ dockerCase(
       });
     }
     assert.equal(f.stopped, "term");
-    assertConfigured(f.afterRestart, x.rootfs, cliCall(x.s, "--device=all", "--utility"));
+    assertConfigured(
+      f.afterRestart,
+      x.rootfs,
+      cliCall(x.s, "--device=all", "--compute", "--utility"),
+    );
   },
 );
 
@@ -364,7 +393,10 @@ dockerCase(
   "--gpus all: Moby adds the installed hook with its own environment; the CLI gets --device=all",
   async (x) => {
     const r = await dockerInspect(x, "--gpus", "all", IMAGE);
-    assert.deepEqual(cliArgv(r.output, x.rootfs), cliCall(x.s, "--device=all", "--utility"));
+    assert.deepEqual(
+      cliArgv(r.output, x.rootfs),
+      cliCall(x.s, "--device=all", "--compute", "--utility"),
+    );
     assert.deepEqual(r.spec.hooks?.prestart?.map(withoutController), [
       { path: x.layout.launcher, args: [HOOK_NAME, "prestart"], env: x.d.env },
       setkeyHook(x, r.id),
@@ -385,7 +417,7 @@ dockerCase("without --gpus Moby adds no NVIDIA hook and nothing is configured", 
 
 dockerCase("--gpus '\"device=1,3\"': the CLI gets exactly those devices", async (x) => {
   const r = await dockerRun(x.d, "--gpus", '"device=1,3"', IMAGE, "sh", "-c", PROBE);
-  assertConfigured(r, x.rootfs, cliCall(x.s, "--device=1,3", "--utility"));
+  assertConfigured(r, x.rootfs, cliCall(x.s, "--device=1,3", "--compute", "--utility"));
 });
 
 dockerCase(
@@ -406,7 +438,7 @@ dockerCase(
 
 dockerCase("--gpus 2: Moby turns the count into devices 0,1", async (x) => {
   const r = await dockerRun(x.d, "--gpus", "2", IMAGE, "sh", "-c", PROBE);
-  assertConfigured(r, x.rootfs, cliCall(x.s, "--device=0,1", "--utility"));
+  assertConfigured(r, x.rootfs, cliCall(x.s, "--device=0,1", "--compute", "--utility"));
 });
 
 dockerCase(
@@ -491,7 +523,7 @@ dockerCase(
     );
     // The hook found its config through NVIDIA_CTK_CONFIG_FILE_PATH, which
     // only dockerd's environment (handed down to runc) carries.
-    assertConfigured(r, x.rootfs, cliCall(x.s, "--device=0", "--utility"));
+    assertConfigured(r, x.rootfs, cliCall(x.s, "--device=0", "--compute", "--utility"));
     const recorded = [...Deno.readDirSync(x.records)].map((e) => e.name);
     assert.equal(recorded.length, 1);
     const id = (recorded[0] as string).replace(/\.json$/, "");
@@ -779,7 +811,10 @@ podmanCase(
       "-c",
       PROBE,
     );
-    assertPodmanRan(x, rt, r, { argv: cliCall(x.s, "--device=1", "--utility"), devices: "1" });
+    assertPodmanRan(x, rt, r, {
+      argv: cliCall(x.s, "--device=1", "--compute", "--utility"),
+      devices: "1",
+    });
   },
 );
 
@@ -801,7 +836,7 @@ podmanCase(
       PROBE,
     );
     assertPodmanRan(x, rt, r, {
-      argv: cliCall(x.s, "--device=0", "--mig-config=all", "--utility"),
+      argv: cliCall(x.s, "--device=0", "--mig-config=all", "--compute", "--utility"),
       devices: "0",
     });
   },
@@ -814,7 +849,10 @@ podmanCase("8 GPU containers started at once each get their own device", async (
     ),
   );
   runs.forEach((r, i) =>
-    assertPodmanRan(x, rt, r, { argv: cliCall(x.s, `--device=${i}`, "--utility"), devices: `${i}` })
+    assertPodmanRan(x, rt, r, {
+      argv: cliCall(x.s, `--device=${i}`, "--compute", "--utility"),
+      devices: `${i}`,
+    })
   );
   // Each call went to its own container: distinct pids and root file systems.
   const words = runs.map((r) => r.result.stdout.trimEnd().split("\n"));
