@@ -10,6 +10,20 @@
 
 import { launcherEnv, repoDir } from "./_hook.ts";
 
+/**
+ * The `--ldconfig=` value the hook passes when none is configured, on this
+ * host: `@/sbin/ldconfig.real` when that file exists (Debian-family hosts
+ * with the wrapper), else `@/sbin/ldconfig` (placeholder `<ldconfig>`).
+ */
+export function hostDefaultLdconfig(): string {
+  try {
+    Deno.statSync("/sbin/ldconfig.real");
+    return "@/sbin/ldconfig.real";
+  } catch {
+    return "@/sbin/ldconfig";
+  }
+}
+
 /** The fixture bundles. */
 export const BUNDLES = `${repoDir()}/tests/fixtures/bundles`;
 /** The state on stdin unless a case says otherwise. */
@@ -174,7 +188,8 @@ export function prepareCase(
   Deno.mkdirSync(`${tmp}/bin`);
   const cliPath = `${tmp}/${CLI_LOCATIONS[c.installCli === "none" ? "path" : c.installCli]}`;
   const fill = (s: string) =>
-    s.replaceAll("<tmp>", tmp).replaceAll("<bundle>", bundle).replaceAll("<cli>", cliPath);
+    s.replaceAll("<tmp>", tmp).replaceAll("<bundle>", bundle).replaceAll("<cli>", cliPath)
+      .replaceAll("<ldconfig>", hostDefaultLdconfig());
   copyDir(src, bundle);
   for (const file of c.hostFiles) {
     if (file.startsWith("/") || file.split("/").includes("..")) {

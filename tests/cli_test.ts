@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { bundleNames, prepareCase } from "./_cases.ts";
+import { bundleNames, hostDefaultLdconfig, prepareCase } from "./_cases.ts";
 import { type FakeCli, runHook, writeFakeCli } from "./_hook.ts";
 
 const P = "nvidia-container-runtime-hook: ";
@@ -48,7 +48,10 @@ async function runCase(name: string, t: Deno.TestContext): Promise<void> {
       env: hookEnv,
       cwd: c.cwd === "tmp" ? tmp : bundle,
     });
-    const unfill = (s: string) => s.replaceAll(tmp, "<tmp>");
+    const ldconfig = `--ldconfig=${hostDefaultLdconfig()}`;
+    const unfill = (s: string) =>
+      (s === ldconfig ? "--ldconfig=<ldconfig>" : s).replaceAll(tmp, "<tmp>")
+        .replaceAll(`"${ldconfig}"`, `"--ldconfig=<ldconfig>"`);
 
     assert.equal(run.stdout, "", "the hook writes nothing on stdout");
     if (c.expect.stderr !== null) assert.equal(run.stderr, fill(c.expect.stderr), "stderr");
