@@ -188,6 +188,7 @@ async function loadConfig(
     return defaultHookConfig();
   }
   trace(`config: ${found.path} (${found.origin})`);
+  if (facts.texts !== undefined) facts.texts.config = found.text;
   const { parseConfig } = await import("./lib/parse_config.ts");
   return parseConfig(found.text, found.path);
 }
@@ -471,11 +472,15 @@ async function cliVersion(
 /** What the hook learnt on its way to the CLI (the facts `explain` reports). */
 export type Facts = ExplainFacts & { cliEnv?: Record<string, string>; id?: string; libc?: Libc };
 
+/** The raw inputs, kept when `explain` asks for them (the divergence table reads them). */
+export type InputTexts = NonNullable<ExplainFacts["texts"]>;
+
 /** Where the container comes from: a state on stdin, or (`explain`) a bundle directory. */
 export type StateSource = { kind: "stdin" } | { kind: "bundle"; dir: string };
 
 export function readState(
   source: StateSource,
+  texts?: InputTexts,
 ): { pid: number | null; bundle: string; id?: string } {
   if (source.kind === "bundle") return { pid: null, bundle: resolvePath(Deno.cwd(), source.dir) };
   const stdin = readCapped(Deno.stdin, MAX_STATE_BYTES, 4096);
@@ -484,7 +489,9 @@ export function readState(
       `Cannot read container state on stdin: larger than ${MAX_STATE_BYTES} bytes`,
     );
   }
-  return parseState(new TextDecoder().decode(stdin), Deno.cwd());
+  const text = new TextDecoder().decode(stdin);
+  if (texts !== undefined) texts.state = text;
+  return parseState(text, Deno.cwd());
 }
 
 /**
@@ -497,11 +504,12 @@ export async function decide(
   trace: (s: string) => void,
 ): Promise<void> {
   const config = facts.config = await loadConfig(options.configPath, trace, facts);
-  const state = readState(options.state);
+  const state = readState(options.state, facts.texts);
   Object.assign(facts, state);
   trace(`state: pid ${state.pid}, bundle ${state.bundle}`);
   const specFile = `${state.bundle === "/" ? "" : state.bundle}/config.json`;
   const specText = readFile(specFile, MAX_SPEC_BYTES, "OCI spec") as string;
+  if (facts.texts !== undefined) facts.texts.spec = specText;
   const spec = facts.spec = parseSpec(specText, specFile, state.bundle);
   trace(`container: rootfs ${spec.rootfs}, privileged ${spec.privileged}`);
   const decision = facts.decision = decideGpu(spec, config);

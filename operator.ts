@@ -74,7 +74,7 @@ async function run(invocation: Extract<Invocation, { kind: "operator" }>): Promi
       return 0;
     case "explain": {
       const { explainReport, formatExplain } = await import("./lib/explain.ts");
-      const facts: Facts = { configFile: null, configOrigin: "" };
+      const facts: Facts = { configFile: null, configOrigin: "", texts: {} };
       const state: StateSource = options.bundle === undefined
         ? { kind: "stdin" }
         : { kind: "bundle", dir: options.bundle };

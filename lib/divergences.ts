@@ -30,8 +30,8 @@ export type DiffKind = `${Outcome}->${Outcome}` | "argv" | "env";
 export interface DivergenceCase {
   /** The hook's flags before `prestart`. */
   args: readonly string[];
-  /** The state text on stdin. */
-  state: string;
+  /** The state text on stdin (`undefined`: none, as for `explain --bundle`). */
+  state: string | undefined;
   /** The text of `config.json` (`undefined`: no file). */
   spec: string | undefined;
   /** The text of the config file (`undefined`: none). */
@@ -53,8 +53,16 @@ export interface Divergence {
   /** Why ours is right. */
   why: string;
   /**
-   * The differences the rule can cause; empty for a row that records a
-   * decision where this hook does what NVIDIA's does.
+   * `excuse`: the differential suite accepts the differences in `differs`
+   * for a case that meets the condition; `normalised`: the suite compares
+   * with the difference taken out (requirement order), so it excuses
+   * nothing; `same`: a decision recorded where this hook does what NVIDIA's
+   * does. `explain` reports the rows that are not `same`.
+   */
+  kind: "excuse" | "normalised" | "same";
+  /**
+   * The differences the rule can cause that the suite accepts; empty unless
+   * `kind` is `excuse`.
    */
   differs: readonly DiffKind[];
 }
@@ -91,6 +99,7 @@ const ANY_TO_ERROR: readonly DiffKind[] = ["cli->error", "skip->error"];
 export const DIVERGENCES: readonly Divergence[] = [
   {
     id: "malformed-state",
+    kind: "excuse",
     spec: "4.1",
     nvidia: "decodes what it can (null, trailing data, no bundle, a pid of 0 or below) and goes on",
     ours: "refuses the state with one line naming the field",
@@ -100,6 +109,7 @@ export const DIVERGENCES: readonly Divergence[] = [
   },
   {
     id: "malformed-spec",
+    kind: "excuse",
     spec: "4.2",
     nvidia: "decodes config.json leniently (trailing data, keys in any case, no root or an" +
       " empty root.path) and goes on",
@@ -110,6 +120,7 @@ export const DIVERGENCES: readonly Divergence[] = [
   },
   {
     id: "too-many-requirements",
+    kind: "excuse",
     spec: "6.2",
     nvidia: "runs the CLI, which refuses more than 32 --require options",
     ours: "refuses the container before running the CLI, naming the limit",
@@ -118,6 +129,7 @@ export const DIVERGENCES: readonly Divergence[] = [
   },
   {
     id: "cuda-version-whitespace",
+    kind: "excuse",
     spec: "5.7",
     nvidia: "refuses a CUDA_VERSION with surrounding whitespace",
     ours: "trims it, as the 2020 hook did",
@@ -126,6 +138,7 @@ export const DIVERGENCES: readonly Divergence[] = [
   },
   {
     id: "toml-beyond-go-toml",
+    kind: "excuse",
     spec: "3.2",
     nvidia: "cannot decode some TOML 1.0 documents (arrays of arrays, mixed-type arrays)" +
       " and refuses every container",
@@ -135,6 +148,7 @@ export const DIVERGENCES: readonly Divergence[] = [
   },
   {
     id: "imex-list-cleaned",
+    kind: "excuse",
     spec: "5.8",
     nvidia: "passes IMEX channel items untrimmed and repeated (--imex-channel= 1,1)",
     ours: "trims the items and drops repeats",
@@ -143,6 +157,7 @@ export const DIVERGENCES: readonly Divergence[] = [
   },
   {
     id: "imex-all-mount",
+    kind: "excuse",
     spec: "5.8",
     nvidia: "passes --imex-channel=all for an imex/all volume mount",
     ours: "asks for no channel, as for NVIDIA_IMEX_CHANNELS=all",
@@ -151,6 +166,7 @@ export const DIVERGENCES: readonly Divergence[] = [
   },
   {
     id: "empty-requirement",
+    kind: "excuse",
     spec: "5.7",
     nvidia: "passes an empty --require= for an NVIDIA_REQUIRE_* variable with an empty value",
     ours: "skips empty requirement values",
@@ -159,6 +175,7 @@ export const DIVERGENCES: readonly Divergence[] = [
   },
   {
     id: "requirement-order",
+    kind: "normalised",
     spec: "5.7",
     nvidia: "passes --require options in Go map order (random from run to run)",
     ours: "passes them in the order of process.env",
@@ -167,6 +184,7 @@ export const DIVERGENCES: readonly Divergence[] = [
   },
   {
     id: "device-mount-segments",
+    kind: "excuse",
     spec: "5.3",
     nvidia: "matches volume-mount requests by string prefix" +
       " (/var/run/nvidia-container-devicesX/9 requests device X/9)",
@@ -176,6 +194,7 @@ export const DIVERGENCES: readonly Divergence[] = [
   },
   {
     id: "relative-root-path",
+    kind: "excuse",
     spec: "4.2",
     nvidia: "resolves a relative root.path against its working directory",
     ours: "resolves it against the bundle, as the OCI spec says",
@@ -185,6 +204,7 @@ export const DIVERGENCES: readonly Divergence[] = [
   },
   {
     id: "cli-root-slash",
+    kind: "excuse",
     spec: "3.2",
     nvidia: 'passes --root=/ for nvidia-container-cli.root = "/"',
     ours: "treats / as unset (no --root)",
@@ -193,6 +213,7 @@ export const DIVERGENCES: readonly Divergence[] = [
   },
   {
     id: "empty-ldconfig",
+    kind: "excuse",
     spec: "6.2",
     nvidia: 'refuses a config file with nvidia-container-cli.ldconfig = ""',
     ours: "treats it as unset: the host's ldconfig by default",
@@ -201,6 +222,7 @@ export const DIVERGENCES: readonly Divergence[] = [
   },
   {
     id: "alpha-merge",
+    kind: "excuse",
     spec: "5.2",
     nvidia: "ignores nvidia-container-cli.alpha-merge-visible-devices-envvars",
     ours: "honours it, as the 2020 hook did",
@@ -209,6 +231,7 @@ export const DIVERGENCES: readonly Divergence[] = [
   },
   {
     id: "environment-replaces",
+    kind: "excuse",
     spec: "6.3",
     nvidia: "appends config environment entries to the CLI's environment, duplicates included",
     ours: "lets an entry replace the variable of the same name",
@@ -217,6 +240,7 @@ export const DIVERGENCES: readonly Divergence[] = [
   },
   {
     id: "cuda-compat-adapts",
+    kind: "excuse",
     spec: "6.2",
     nvidia: "always passes --cuda-compat-mode, which CLIs before 1.17.7 reject",
     ours: "passes the option the CLI's version takes (--no-cntlibs for 1.17.4 to 1.17.6)",
@@ -225,6 +249,7 @@ export const DIVERGENCES: readonly Divergence[] = [
   },
   {
     id: "cuda-compat-unknown",
+    kind: "excuse",
     spec: "6.2",
     nvidia: 'passes --cuda-compat-mode=disabled for an unknown value such as "foo"',
     ours: "refuses the config file, naming the key and the modes",
@@ -233,6 +258,7 @@ export const DIVERGENCES: readonly Divergence[] = [
   },
   {
     id: "duplicate-devices",
+    kind: "excuse",
     spec: "5.5",
     nvidia: "blanks the earlier copies of a repeated device (0,0 gives --device=,0)",
     ours: "drops repeats, keeping the first",
@@ -241,6 +267,7 @@ export const DIVERGENCES: readonly Divergence[] = [
   },
   {
     id: "supported-all-in-list",
+    kind: "same",
     spec: "3.2",
     nvidia: 'refuses supported-driver-capabilities holding "all" inside a list (it panics)',
     ours: "refuses it too, with one line naming the key",
@@ -366,6 +393,7 @@ function cfg(v: View, ...path: string[]): unknown {
 
 const CONDITIONS: Record<DivergenceId, (v: View) => boolean> = {
   "malformed-state": (v) => {
+    if (v.c.state === undefined) return false;
     if (hasTrailingData(v.c.state)) return true;
     if (!v.state.ok || !isObject(v.state.value)) return true;
     const s = v.state.value;

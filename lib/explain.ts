@@ -7,6 +7,7 @@
  */
 
 import type { CapabilitySource, DeviceSource, GpuDecision } from "./decide_gpu.ts";
+import { divergence, matchDivergences } from "./divergences.ts";
 import { escapeControls } from "./_escape.ts";
 import { ldconfigWarning } from "./config_keys.ts";
 import { didYouMean } from "./did_you_mean.ts";
@@ -31,6 +32,11 @@ export interface ExplainFacts {
   argv?: readonly string[];
   /** The error `prestart` reports, if it fails. */
   error?: string;
+  /**
+   * The raw inputs read so far (`explain` only): the state on stdin, the
+   * text of config.json and of the config file.
+   */
+  texts?: { state?: string; spec?: string; config?: string };
 }
 
 /**
@@ -73,6 +79,12 @@ export interface ExplainReport {
   argv: readonly string[] | null;
   notes: string[];
   warnings: string[];
+  /**
+   * The rows of the divergence table (lib/divergences.ts) this container
+   * meets: where NVIDIA's current hook would decide otherwise, and why ours
+   * differs.
+   */
+  divergences: { id: string; nvidia: string; ours: string; why: string }[];
   error: string | null;
 }
 
@@ -214,8 +226,27 @@ export function explainReport(facts: ExplainFacts): ExplainReport {
     argv: facts.error === undefined ? facts.argv ?? null : null,
     notes: [...(wants?.notes ?? [])],
     warnings,
+    divergences: divergencesMet(facts),
     error: facts.error ?? null,
   };
+}
+
+/** The rows of the divergence table the container meets (those where the hooks differ). */
+function divergencesMet(facts: ExplainFacts): ExplainReport["divergences"] {
+  const texts = facts.texts;
+  if (texts === undefined || texts.spec === undefined) return [];
+  const ids = matchDivergences({
+    args: [],
+    state: texts.state,
+    spec: texts.spec,
+    config: texts.config,
+  });
+  return ids.map(divergence).filter((d) => d.kind !== "same").map((d) => ({
+    id: d.id,
+    nvidia: d.nvidia,
+    ours: d.ours,
+    why: d.why,
+  }));
 }
 
 /** Width of the label column of the text report. */
@@ -281,6 +312,9 @@ export function formatExplain(r: ExplainReport): string {
   else if (r.wantsGpu === false) add("argv", "none: nvidia-container-cli is not run");
   for (const n of r.notes) add("note", n);
   for (const w of r.warnings) add("warning", w);
+  for (const d of r.divergences) {
+    add("differs", `${d.id}: NVIDIA's current hook ${d.nvidia}; this hook ${d.ours} (${d.why})`);
+  }
   add("error", r.error);
   return rows.map(([label, value]) => label.padEnd(LABEL_WIDTH) + value).join("\n") + "\n";
 }
