@@ -14,6 +14,7 @@ import {
   ldconfigWarning,
   UPSTREAM_KEYS,
 } from "./config_keys.ts";
+import { keySpelling } from "./_config_lookup.ts";
 import { didYouMean } from "./did_you_mean.ts";
 import { InputError } from "./errors.ts";
 import { defaultHookConfig, type HookConfig } from "./hook_config.ts";
@@ -60,13 +61,57 @@ function leafKeys(doc: Doc, prefix = ""): string[] {
   return out;
 }
 
+/** Whether `prestart` reads `dotted` from the file (in either spelling it takes). */
 function has(doc: Doc, dotted: string): boolean {
   let node: unknown = doc;
   for (const part of dotted.split(".")) {
-    if (!isTable(node) || !Object.hasOwn(node, part)) return false;
-    node = node[part];
+    if (!isTable(node)) return false;
+    const name = keySpelling(node, part);
+    if (name === undefined) return false;
+    node = node[name];
   }
   return true;
+}
+
+/**
+ * The warning for a key that names a known key in another case, or
+ * `undefined` when `key` is not such a key: capitals are read (unless the
+ * documented spelling is also present), other case variants are ignored.
+ */
+function spellingWarning(
+  text: string,
+  doc: Doc,
+  key: string,
+  known: ReadonlySet<string>,
+): string | undefined {
+  const parts = key.split(".");
+  const canonical = parts.map((p) => p.toLowerCase());
+  const canonicalKey = canonical.join(".");
+  if (canonicalKey === key || !known.has(canonicalKey)) return undefined;
+  let node: unknown = doc;
+  let verdict: "read" | "shadowed" | "ignored" = "read";
+  for (let i = 0; i < parts.length && verdict === "read"; i++) {
+    const part = parts[i] as string;
+    const want = canonical[i] as string;
+    if (!isTable(node)) break;
+    if (part !== want) {
+      if (part !== part.toUpperCase()) verdict = "ignored";
+      else if (Object.hasOwn(node, want)) verdict = "shadowed";
+    }
+    node = node[part];
+  }
+  const name = `"${key}"`;
+  switch (verdict) {
+    case "read":
+      return `${at(text, key)}${name} is read as "${canonicalKey}" (capitals are read, as` +
+        ` NVIDIA's hook reads them); spell it "${canonicalKey}"`;
+    case "shadowed":
+      return `${at(text, key)}${name} is ignored: the documented spelling is also present,` +
+        ` and only that one counts; remove it or merge it into "${canonicalKey}"`;
+    case "ignored":
+      return `${at(text, key)}${name} is ignored: keys are read in lower case or in` +
+        ` capitals only; did you mean "${canonicalKey}"?`;
+  }
 }
 
 function unquote(part: string): string {
@@ -160,6 +205,11 @@ export function checkConfig(text: string, file: string, origin: string): CheckRe
   const knownList = [...known];
   for (const key of leafKeys(doc)) {
     if (known.has(key) || tables.has(key)) continue;
+    const spelling = spellingWarning(text, doc, key, known);
+    if (spelling !== undefined) {
+      warnings.push(spelling);
+      continue;
+    }
     // Keys of other NVIDIA tools pass, unless they look like a misspelt or
     // misplaced key of ours.
     if (
