@@ -6,9 +6,10 @@ import {
   parseDevices,
 } from "../lib/devices.ts";
 
-// SPEC 5.5: the request is split on ",", trimmed, de-duplicated; an empty
-// list or any "void" item means no GPU; any "all" means every device; any
-// "none" a GPU container without devices; otherwise the names, untouched.
+// SPEC 5.5 [today]: the request is split on ",", trimmed, de-duplicated; an
+// empty list or any "void" item means no GPU; otherwise the first item that
+// is "all" (every device) or "none" (a GPU container without devices)
+// decides; otherwise the names, untouched.
 
 function check(cases: Array<[string, DeviceRequest]>) {
   return async (t: Deno.TestContext) => {
@@ -44,12 +45,16 @@ Deno.test(
     ["all,void", { kind: "void" }],
     ["void,all", { kind: "void" }],
     ["none,void", { kind: "void" }],
+    ["void,none", { kind: "void" }],
     ["all,none,void", { kind: "void" }],
+    ["none,all,void", { kind: "void" }],
+    ["0,all,1,void", { kind: "void" }],
+    ["all,void,none", { kind: "void" }],
   ]),
 );
 
 Deno.test(
-  "parseDevices() treats all anywhere as every device",
+  "parseDevices() treats all as every device when no none comes before it",
   check([
     ["all", { kind: "all" }],
     [" all ", { kind: "all" }],
@@ -57,19 +62,26 @@ Deno.test(
     ["0,all", { kind: "all" }],
     ["all,0", { kind: "all" }],
     ["GPU-1, all ,2", { kind: "all" }],
-    ["none,all", { kind: "all" }],
     ["all,none", { kind: "all" }],
+    ["0,all,none", { kind: "all" }],
+    [" all , none ,0", { kind: "all" }],
+    ["all,none,all", { kind: "all" }],
   ]),
 );
 
 Deno.test(
-  "parseDevices() treats none anywhere as a GPU container without devices",
+  "parseDevices() treats none as a GPU container without devices when no all comes before it",
   check([
     ["none", { kind: "none" }],
     [" none ", { kind: "none" }],
     [",none,", { kind: "none" }],
     ["0,none", { kind: "none" }],
     ["none,0", { kind: "none" }],
+    ["none,all", { kind: "none" }],
+    ["0,none,all", { kind: "none" }],
+    [" none ,, all ", { kind: "none" }],
+    ["none,all,none", { kind: "none" }],
+    ["GPU-1,none,GPU-2,all", { kind: "none" }],
   ]),
 );
 
@@ -127,7 +139,9 @@ Deno.test("parseDevices() and deviceOption() together give the SPEC 5.5 option",
   const cases: Array<[string, string | undefined]> = [
     ["all", "all"],
     ["0,all,1", "all"],
+    ["0,all,none", "all"],
     ["none", undefined],
+    ["none,all", undefined],
     [" 0, 1,0", "0,1"],
     ["GPU-a ,GPU-b,GPU-a", "GPU-a,GPU-b"],
   ];
@@ -147,11 +161,16 @@ Deno.test("devicesFromItems() applies the SPEC 5.5 rules to items already split"
     [["void"], { kind: "void" }],
     [["MIG-1/2/0", "void"], { kind: "void" }],
     [["void", "all"], { kind: "void" }],
+    [["all", "void"], { kind: "void" }],
+    [["none", "all", "void"], { kind: "void" }],
     [["all"], { kind: "all" }],
     [["0", "all"], { kind: "all" }],
-    [["none", "all"], { kind: "all" }],
+    [["all", "none"], { kind: "all" }],
+    [["0", "all", "none"], { kind: "all" }],
+    [["none", "all"], { kind: "none" }],
     [["none"], { kind: "none" }],
     [["GPU-1", "none"], { kind: "none" }],
+    [["GPU-1", "none", "all"], { kind: "none" }],
     [["0"], { kind: "list", ids: ["0"] }],
     [["MIG-GPU-1/2/0", "GPU-3"], { kind: "list", ids: ["MIG-GPU-1/2/0", "GPU-3"] }],
     [["nvidia.com/gpu=0"], { kind: "list", ids: ["nvidia.com/gpu=0"] }],
@@ -166,7 +185,8 @@ Deno.test("devicesFromItems() applies the SPEC 5.5 rules to items already split"
 
 Deno.test("devices JSDoc examples", () => {
   assert.deepEqual(parseDevices("0, 1,0"), { kind: "list", ids: ["0", "1"] });
-  assert.deepEqual(parseDevices("none,all"), { kind: "all" });
+  assert.deepEqual(parseDevices("none,all"), { kind: "none" });
+  assert.deepEqual(parseDevices("0,all,none"), { kind: "all" });
   assert.deepEqual(parseDevices(" , "), { kind: "void" });
   assert.deepEqual(devicesFromItems(["MIG-1/2/0", "void"]), { kind: "void" });
   assert.equal(deviceOption({ kind: "list", ids: ["0", "GPU-1"] }), "0,GPU-1");
