@@ -7,10 +7,10 @@ import {
 import type { Mount } from "../lib/parse_spec.ts";
 
 // SPEC 5.3 step 1: a mount whose source is /dev/null and whose destination
-// lies under /var/run/nvidia-container-devices/ or
-// /run/nvidia-container-devices/ (by path segment, never by string prefix)
-// requests the device named by the rest of the path; imex/<channel>
-// requests an IMEX channel instead.
+// lies under /var/run/nvidia-container-devices/ (by path segment, never by
+// string prefix) requests the device named by the rest of the path;
+// imex/<channel> requests an IMEX channel instead. [today] Only that root:
+// /run/nvidia-container-devices/ requests nothing.
 
 const VAR_RUN = "/var/run/nvidia-container-devices";
 const RUN = "/run/nvidia-container-devices";
@@ -21,18 +21,18 @@ function requests(devices: string[], imexChannels: string[] = []): MountRequests
   return { devices, imexChannels };
 }
 
-Deno.test("DEVICE_MOUNT_ROOTS are the two SPEC 5.3 directories", () => {
-  assert.deepEqual([...DEVICE_MOUNT_ROOTS], [VAR_RUN, RUN]);
+Deno.test("DEVICE_MOUNT_ROOTS is /var/run/nvidia-container-devices alone", () => {
+  assert.deepEqual([...DEVICE_MOUNT_ROOTS], [VAR_RUN]);
 });
 
-Deno.test("requestsFromMounts() reads a device name under either root", async (t) => {
+Deno.test("requestsFromMounts() reads a device name under /var/run/nvidia-container-devices", async (t) => {
   const table: [string, Mount[], MountRequests][] = [
     ["no mounts", [], requests([])],
     ["/var/run root", [devNull(`${VAR_RUN}/0`)], requests(["0"])],
-    ["/run root", [devNull(`${RUN}/GPU-1`)], requests(["GPU-1"])],
+    ["/var/run root, UUID", [devNull(`${VAR_RUN}/GPU-1`)], requests(["GPU-1"])],
     [
-      "both roots, mount order",
-      [devNull(`${RUN}/1`), devNull(`${VAR_RUN}/0`), devNull(`${RUN}/2`)],
+      "several, mount order",
+      [devNull(`${VAR_RUN}/1`), devNull(`${VAR_RUN}/0`), devNull(`${VAR_RUN}/2`)],
       requests(["1", "0", "2"]),
     ],
     ["all", [devNull(`${VAR_RUN}/all`)], requests(["all"])],
@@ -44,11 +44,6 @@ Deno.test("requestsFromMounts() reads a device name under either root", async (t
       requests(["MIG-x/1/2"]),
     ],
     [
-      "nested MIG name under /run",
-      [devNull(`${RUN}/MIG-GPU-3a5e1c1a/1/0`)],
-      requests(["MIG-GPU-3a5e1c1a/1/0"]),
-    ],
-    [
       "UUID",
       [devNull(`${VAR_RUN}/GPU-8f6a2b1c-0000-1111-2222-333344445555`)],
       requests([
@@ -56,6 +51,32 @@ Deno.test("requestsFromMounts() reads a device name under either root", async (t
       ]),
     ],
     ["CDI-looking name", [devNull(`${VAR_RUN}/nvidia.com/gpu=0`)], requests(["nvidia.com/gpu=0"])],
+  ];
+  for (const [name, mounts, want] of table) {
+    await t.step(name, () => {
+      assert.deepEqual(requestsFromMounts(mounts), want);
+    });
+  }
+});
+
+Deno.test("requestsFromMounts() ignores /run/nvidia-container-devices", async (t) => {
+  const table: [string, Mount[], MountRequests][] = [
+    ["a device", [devNull(`${RUN}/GPU-1`)], requests([])],
+    ["an index", [devNull(`${RUN}/0`)], requests([])],
+    ["all", [devNull(`${RUN}/all`)], requests([])],
+    ["a nested MIG name", [devNull(`${RUN}/MIG-GPU-3a5e1c1a/1/0`)], requests([])],
+    ["an IMEX channel", [devNull(`${RUN}/imex/0`)], requests([])],
+    ["cleaned", [devNull(`//run//nvidia-container-devices/./0/`)], requests([])],
+    [
+      "beside /var/run mounts: only those count, in mount order",
+      [devNull(`${RUN}/1`), devNull(`${VAR_RUN}/0`), devNull(`${RUN}/2`), devNull(`${VAR_RUN}/3`)],
+      requests(["0", "3"]),
+    ],
+    [
+      "channels beside /var/run ones",
+      [devNull(`${RUN}/imex/1`), devNull(`${VAR_RUN}/imex/2`)],
+      requests([], ["2"]),
+    ],
   ];
   for (const [name, mounts, want] of table) {
     await t.step(name, () => {
@@ -109,8 +130,19 @@ Deno.test("requestsFromMounts() compares the destination by path segment", async
     // the root itself names nothing
     [VAR_RUN, []],
     [`${VAR_RUN}/`, []],
-    [`${RUN}//`, []],
-    [`${RUN}/.`, []],
+    [`${VAR_RUN}//`, []],
+    [`${VAR_RUN}/.`, []],
+    // /run/nvidia-container-devices is no root, by segment
+    [`${RUN}/0`, []],
+    ["/run/nvidia-container-devices", []],
+    ["/run/nvidia-container-devices/GPU-1", []],
+    ["/run/./nvidia-container-devices/0", []],
+    // a /run path that cleans to /var/run counts
+    ["/run/../var/run/nvidia-container-devices/0", ["0"]],
+    [`${RUN}/../../var/run/nvidia-container-devices/1`, ["1"]],
+    // a /var/run path that cleans to /run does not
+    ["/var/run/../../run/nvidia-container-devices/0", []],
+    ["/var/../run/nvidia-container-devices/0", []],
     // relative destinations are never under a root
     ["var/run/nvidia-container-devices/0", []],
     ["run/nvidia-container-devices/0", []],
@@ -123,11 +155,13 @@ Deno.test("requestsFromMounts() compares the destination by path segment", async
     [`${RUN}/../../etc/passwd`, []],
     [`${VAR_RUN}/x/../0`, ["0"]],
     ["/x/../var/run/nvidia-container-devices/0", ["0"]],
-    ["/../run/nvidia-container-devices/1", ["1"]],
+    ["/../var/run/nvidia-container-devices/1", ["1"]],
+    ["/../run/nvidia-container-devices/1", []],
     [`${VAR_RUN}/MIG-x/1/../2`, ["MIG-x/2"]],
     // extra slashes and dots
     ["//var//run/nvidia-container-devices//0", ["0"]],
-    [`${RUN}/./0/`, ["0"]],
+    [`${VAR_RUN}/./0/`, ["0"]],
+    [`${RUN}/./0/`, []],
     [`${VAR_RUN}/MIG-x//1/./2/`, ["MIG-x/1/2"]],
   ];
   for (const [destination, devices] of table) {
@@ -143,10 +177,10 @@ Deno.test("requestsFromMounts() compares the destination by path segment", async
 Deno.test("requestsFromMounts() reads imex/<channel> as an IMEX channel", async (t) => {
   const table: [string, Mount[], MountRequests][] = [
     ["one channel", [devNull(`${VAR_RUN}/imex/3`)], requests([], ["3"])],
-    ["under /run", [devNull(`${RUN}/imex/0`)], requests([], ["0"])],
+    ["not under /run", [devNull(`${RUN}/imex/0`)], requests([])],
     [
       "channels and devices",
-      [devNull(`${RUN}/imex/1`), devNull(`${VAR_RUN}/0`), devNull(`${VAR_RUN}/imex/0`)],
+      [devNull(`${VAR_RUN}/imex/1`), devNull(`${VAR_RUN}/0`), devNull(`${VAR_RUN}/imex/0`)],
       requests(["0"], ["1", "0"]),
     ],
     ["all", [devNull(`${VAR_RUN}/imex/all`)], requests([], ["all"])],
@@ -164,7 +198,7 @@ Deno.test("requestsFromMounts() reads imex/<channel> as an IMEX channel", async 
     ],
     [
       "not from a lookalike root",
-      [devNull("/run/nvidia-container-devicesX/imex/3")],
+      [devNull("/var/run/nvidia-container-devicesX/imex/3")],
       requests(
         [],
       ),
@@ -181,8 +215,8 @@ Deno.test("requestsFromMounts() drops repeats, keeping the first", async (t) => 
   const table: [string, Mount[], MountRequests][] = [
     ["same mount twice", [devNull(`${VAR_RUN}/0`), devNull(`${VAR_RUN}/0`)], requests(["0"])],
     [
-      "same device under both roots",
-      [devNull(`${VAR_RUN}/1`), devNull(`${VAR_RUN}/0`), devNull(`${RUN}/1`)],
+      "same device again after another",
+      [devNull(`${VAR_RUN}/1`), devNull(`${VAR_RUN}/0`), devNull(`${VAR_RUN}/1`)],
       requests(["1", "0"]),
     ],
     [
@@ -192,7 +226,7 @@ Deno.test("requestsFromMounts() drops repeats, keeping the first", async (t) => 
     ],
     [
       "same channel twice",
-      [devNull(`${VAR_RUN}/imex/2`), devNull(`${RUN}/imex/1`), devNull(`${RUN}/imex/2`)],
+      [devNull(`${VAR_RUN}/imex/2`), devNull(`${VAR_RUN}/imex/1`), devNull(`${VAR_RUN}/imex/2`)],
       requests([], ["2", "1"]),
     ],
   ];
@@ -220,7 +254,7 @@ Deno.test("requestsFromMounts() JSDoc example", () => {
   assert.deepEqual(
     requestsFromMounts([
       { source: "/dev/null", destination: "/var/run/nvidia-container-devices/GPU-1" },
-      { source: "/dev/null", destination: "/run/nvidia-container-devices/imex/3" },
+      { source: "/dev/null", destination: "/var/run/nvidia-container-devices/imex/3" },
       { source: "/dev/null", destination: "/var/run/nvidia-container-devicesX/0" },
     ]),
     { devices: ["GPU-1"], imexChannels: ["3"] },
