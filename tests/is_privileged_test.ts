@@ -16,6 +16,36 @@ const LIST_VERSIONS = [
   "1.0.0-rc4+build.5",
 ];
 
+/** Versions that already start with `v`, taken as is [today]: list form. */
+const V_LIST_VERSIONS = [
+  "v1.0.0-rc1",
+  "v1.0.0-rc2",
+  "v1.0.0-rc3",
+  "v1.0.0-rc4",
+  "v1.0.0-rc10",
+  "v1.0.0-rc2-dev",
+  "v1.0.0-rc4+build.5",
+];
+
+/** Versions that already start with `v`, taken as is [today]: sets form. */
+const V_SETS_VERSIONS = [
+  "v1.0.0-rc5",
+  "v1.0.0",
+  "v1.0.2",
+  "v1.1.0",
+  "v1.0",
+  "v1",
+  "v0.6.0",
+  "v1.0.0-rc0",
+  // Still invalid with the `v` taken as is: sorted lowest.
+  "v",
+  "vv1.0.0-rc2",
+  "v 1.0.0-rc2",
+  "v1.0.0-rc2 ",
+  "v01.0.0-rc2",
+  "v1.0-rc2",
+];
+
 /** Versions whose capabilities are an object of sets. */
 const SETS_VERSIONS = [
   "1.0.0-rc5",
@@ -40,7 +70,8 @@ const SETS_VERSIONS = [
   "1.0.0-1",
   // Invalid versions sort below every valid one.
   "",
-  "v1.0.0-rc2",
+  "V1.0.0-rc2",
+  " v1.0.0-rc2",
   "1.0.0-rc2 ",
   " 1.0.0-rc2",
   "01.0.0-rc2",
@@ -65,6 +96,44 @@ Deno.test("capabilityFormat() takes the sets form for every other version", asyn
       assert.equal(capabilityFormat(v), "sets");
     });
   }
+});
+
+Deno.test("capabilityFormat() takes a version that starts with v as is", async (t) => {
+  for (const v of V_LIST_VERSIONS) {
+    await t.step(`${JSON.stringify(v)}: list`, () => {
+      assert.equal(capabilityFormat(v), "list");
+    });
+  }
+  for (const v of V_SETS_VERSIONS) {
+    await t.step(`${JSON.stringify(v)}: sets`, () => {
+      assert.equal(capabilityFormat(v), "sets");
+    });
+  }
+});
+
+Deno.test("capabilityFormat() JSDoc examples", () => {
+  assert.equal(capabilityFormat("1.0.0-rc2"), "list");
+  assert.equal(capabilityFormat("v1.0.0-rc2"), "list");
+  assert.equal(capabilityFormat("1.0.2"), "sets");
+});
+
+Deno.test("isPrivileged() reads the list form of a v-prefixed ociVersion", async (t) => {
+  await t.step("CAP_SYS_ADMIN in the list", () => {
+    assert.equal(isPrivileged("v1.0.0-rc2", ["CAP_SYS_ADMIN"], FILE), true);
+  });
+  await t.step("without CAP_SYS_ADMIN", () => {
+    assert.equal(isPrivileged("v1.0.0-rc2", ["CAP_CHOWN"], FILE), false);
+  });
+  await t.step("an object of sets is refused", () => {
+    throwsExactly(
+      () => isPrivileged("v1.0.0-rc2", { bounding: ["CAP_SYS_ADMIN"] }, FILE),
+      `Cannot parse ${FILE}: "process.capabilities" must be an array of strings` +
+        ` for ociVersion "v1.0.0-rc2", got an object`,
+    );
+  });
+  await t.step("v1.0.2 reads the bounding set", () => {
+    assert.equal(isPrivileged("v1.0.2", { bounding: ["CAP_SYS_ADMIN"] }, FILE), true);
+  });
 });
 
 Deno.test("isPrivileged() is false without capabilities", async (t) => {
