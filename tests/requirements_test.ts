@@ -18,7 +18,8 @@ const current = { legacy: false, disableRequire: false };
 const legacy = { legacy: true, disableRequire: false };
 
 const cudaError = (quoted: string): string =>
-  `Invalid CUDA_VERSION ${quoted}: expected [v]MAJOR[.MINOR[.PATCH]] in decimal numbers`;
+  `Invalid CUDA_VERSION ${quoted}: expected [v]MAJOR[.MINOR[.PATCH]][-PRERELEASE][+BUILD]` +
+  ` with decimal numbers`;
 
 Deno.test("REQUIRE_PREFIX and JETPACK_PREFIX are the SPEC 5.7 prefixes", () => {
   assert.equal(REQUIRE_PREFIX, "NVIDIA_REQUIRE_");
@@ -147,6 +148,15 @@ Deno.test("requirements() adds cuda>=MAJOR.MINOR last for a legacy image", async
     ["largest parts", [["CUDA_VERSION", "4294967295.4294967295.1"]], [
       req("cuda>=4294967295.4294967295", "CUDA_VERSION"),
     ]],
+    ["largest patch", [["CUDA_VERSION", "9.1.18446744073709551615"]], [
+      req("cuda>=9.1", "CUDA_VERSION"),
+    ]],
+    ["pre-release ignored", [["CUDA_VERSION", "9.0-rc1"]], [req("cuda>=9.0", "CUDA_VERSION")]],
+    ["pre-release on a major", [["CUDA_VERSION", "9-rc1"]], [req("cuda>=9.0", "CUDA_VERSION")]],
+    ["build ignored", [["CUDA_VERSION", "10.2.89+b"]], [req("cuda>=10.2", "CUDA_VERSION")]],
+    ["both suffixes ignored", [["CUDA_VERSION", "v1.2.3-a+b"]], [
+      req("cuda>=1.2", "CUDA_VERSION"),
+    ]],
     [
       "after the other requirements, even when CUDA_VERSION comes first",
       [
@@ -183,6 +193,12 @@ Deno.test("requirements() rejects an invalid legacy CUDA_VERSION with InputError
     ["9. 0", '"9. 0"'],
     ["9.0.0.0", '"9.0.0.0"'],
     ["4294967296", '"4294967296"'],
+    ["9.0-", '"9.0-"'],
+    ["9.0+", '"9.0+"'],
+    ["9.0rc1", '"9.0rc1"'],
+    ["9.0-01", '"9.0-01"'],
+    ["9.0-rc_1", '"9.0-rc_1"'],
+    ["9.0.99999999999999999999", '"9.0.99999999999999999999"'],
   ];
   for (const [version, quoted] of cases) {
     await t.step(JSON.stringify(version), () => {
