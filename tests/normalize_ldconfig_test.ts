@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
-import { normalizeLdconfig } from "../lib/normalize_ldconfig.ts";
+import { LDCONFIG, ldconfigOption, normalizeLdconfig } from "../lib/normalize_ldconfig.ts";
 
 // SPEC 6.2: an ldconfig value starting with `@` names a host path; if it ends
 // in `.real`, that file does not exist on the host but the path without
 // `.real` does, the latter is used. Anything else is passed unchanged.
+// [today] `--ldconfig=` is always passed: with none configured (absent or
+// `""`), `@/sbin/ldconfig.real` when that host file exists, else
+// `@/sbin/ldconfig` (SPEC 3.2).
 
 /** An `exists` check that knows only these host paths and records its calls. */
 function host(...paths: string[]): { exists: (p: string) => boolean; asked: string[] } {
@@ -101,4 +104,77 @@ Deno.test("normalizeLdconfig() JSDoc examples", () => {
     "@/sbin/ldconfig",
   );
   assert.equal(normalizeLdconfig("/sbin/ldconfig.real", () => false), "/sbin/ldconfig.real");
+});
+
+Deno.test("LDCONFIG is the host's /sbin/ldconfig", () => {
+  assert.equal(LDCONFIG, "/sbin/ldconfig");
+});
+
+Deno.test("ldconfigOption() defaults to the host's ldconfig when none is configured", async (t) => {
+  const table: [string, string[], string][] = [
+    ["ldconfig.real exists", ["/sbin/ldconfig.real"], "@/sbin/ldconfig.real"],
+    ["both exist", ["/sbin/ldconfig.real", "/sbin/ldconfig"], "@/sbin/ldconfig.real"],
+    ["only ldconfig exists", ["/sbin/ldconfig"], "@/sbin/ldconfig"],
+    ["neither exists", [], "@/sbin/ldconfig"],
+    [
+      "only other ldconfigs exist",
+      ["/usr/sbin/ldconfig.real", "/sbin/ldconfig.REAL"],
+      "@/sbin/ldconfig",
+    ],
+  ];
+  for (const [name, paths, want] of table) {
+    await t.step(`absent, ${name}`, () => {
+      assert.equal(ldconfigOption(undefined, host(...paths).exists), want);
+    });
+    await t.step(`"", ${name}`, () => {
+      assert.equal(ldconfigOption("", host(...paths).exists), want);
+    });
+  }
+  await t.step("asks the host only about /sbin/ldconfig.real", () => {
+    const h = host("/sbin/ldconfig");
+    ldconfigOption(undefined, h.exists);
+    assert.deepEqual(h.asked, ["/sbin/ldconfig.real"]);
+  });
+});
+
+Deno.test("ldconfigOption() normalises a configured value", async (t) => {
+  const table: [string, string[], string][] = [
+    ["@/sbin/ldconfig.real", ["/sbin/ldconfig"], "@/sbin/ldconfig"],
+    ["@/sbin/ldconfig.real", ["/sbin/ldconfig.real"], "@/sbin/ldconfig.real"],
+    ["@/sbin/ldconfig", ["/sbin/ldconfig"], "@/sbin/ldconfig"],
+    ["@/usr/sbin/ldconfig", ["/sbin/ldconfig.real", "/sbin/ldconfig"], "@/usr/sbin/ldconfig"],
+    [
+      "@/run/nvidia/driver/sbin/ldconfig.real",
+      ["/run/nvidia/driver/sbin/ldconfig", "/sbin/ldconfig.real"],
+      "@/run/nvidia/driver/sbin/ldconfig",
+    ],
+    // no "@" (allowed by features.allow-ldconfig-from-container): passed as is
+    ["/sbin/ldconfig", ["/sbin/ldconfig.real"], "/sbin/ldconfig"],
+    ["/sbin/ldconfig.real", ["/sbin/ldconfig"], "/sbin/ldconfig.real"],
+  ];
+  for (const [value, paths, want] of table) {
+    await t.step(`${value} with ${JSON.stringify(paths)}`, () => {
+      assert.equal(ldconfigOption(value, host(...paths).exists), want);
+    });
+  }
+  const hosts = [[], ["/sbin/ldconfig"], ["/sbin/ldconfig.real"], [
+    "/sbin/ldconfig",
+    "/sbin/ldconfig.real",
+  ]];
+  for (const value of ["@/sbin/ldconfig.real", "@/sbin/ldconfig", "@/opt/ldconfig", "/x"]) {
+    for (const paths of hosts) {
+      await t.step(`${value} with ${JSON.stringify(paths)}: as normalizeLdconfig() gives`, () => {
+        assert.equal(
+          ldconfigOption(value, host(...paths).exists),
+          normalizeLdconfig(value, host(...paths).exists),
+        );
+      });
+    }
+  }
+});
+
+Deno.test("ldconfigOption() JSDoc examples", () => {
+  assert.equal(ldconfigOption(undefined, (p) => p === "/sbin/ldconfig"), "@/sbin/ldconfig");
+  assert.equal(ldconfigOption(undefined, () => true), "@/sbin/ldconfig.real");
+  assert.equal(ldconfigOption("@/usr/sbin/ldconfig", () => true), "@/usr/sbin/ldconfig");
 });
