@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { gpuDecision, hookConfig, req, type Wants } from "./_builders.ts";
 import { type ArgvOptions, buildArgv } from "../lib/build_argv.ts";
+import { parseCapabilities } from "../lib/capabilities.ts";
 import { defaultHookConfig, type HookConfig } from "../lib/hook_config.ts";
 import { InputError } from "../lib/errors.ts";
 import { throwsExactly } from "./_assert.ts";
@@ -162,12 +163,12 @@ Deno.test("buildArgv() gives one option per capability and requirement, in order
       [CLI, "--load-kmods", "configure", "--device=all", "--pid=4242", "/b/rootfs"],
     );
   });
-  await t.step("all seven in canonical order", () => {
+  await t.step("all seven, sorted by name as parseCapabilities() gives them", () => {
     assert.deepEqual(
       buildArgv(
         defaultHookConfig(),
         decision({
-          capabilities: ["compute", "compat32", "graphics", "utility", "video", "display", "ngx"],
+          capabilities: parseCapabilities("all", false),
         }),
         OPTIONS,
       ),
@@ -176,19 +177,38 @@ Deno.test("buildArgv() gives one option per capability and requirement, in order
         "--load-kmods",
         "configure",
         "--device=all",
-        "--compute",
         "--compat32",
+        "--compute",
+        "--display",
         "--graphics",
+        "--ngx",
         "--utility",
         "--video",
-        "--display",
-        "--ngx",
         "--pid=4242",
         "/b/rootfs",
       ],
     );
   });
-  await t.step("user order kept", () => {
+  await t.step("the default compute,utility", () => {
+    assert.deepEqual(
+      buildArgv(
+        defaultHookConfig(),
+        decision({ capabilities: parseCapabilities(undefined, false) }),
+        OPTIONS,
+      ),
+      [
+        CLI,
+        "--load-kmods",
+        "configure",
+        "--device=all",
+        "--compute",
+        "--utility",
+        "--pid=4242",
+        "/b/rootfs",
+      ],
+    );
+  });
+  await t.step("the decision's order passed as given; requirements in order", () => {
     assert.deepEqual(
       buildArgv(
         defaultHookConfig(),
