@@ -50,7 +50,7 @@ export function req(value: string, source: string): Requirement {
 
 /**
  * A GPU decision: all devices from `NVIDIA_VISIBLE_DEVICES`, the default
- * `utility`, nothing else, with `fields` replaced.
+ * `compute,utility`, nothing else, with `fields` replaced.
  */
 export function gpuDecision(fields: Partial<Wants> = {}): Wants {
   return {
@@ -63,7 +63,7 @@ export function gpuDecision(fields: Partial<Wants> = {}): Wants {
     migMonitor: undefined,
     imexChannels: { kind: "none" },
     imexSource: "none",
-    capabilities: ["utility"],
+    capabilities: ["compute", "utility"],
     capabilitySource: "default",
     requirements: [],
     notes: [],
