@@ -25,6 +25,16 @@ const ALL_CAPS: Capability[] = [
   "display",
   "ngx",
 ];
+/** The seven sorted by name, as decisions carry them (the order of the CLI options). */
+const SORTED_CAPS: Capability[] = [
+  "compat32",
+  "compute",
+  "display",
+  "graphics",
+  "ngx",
+  "utility",
+  "video",
+];
 const CAPS_LIST = "compute, compat32, graphics, utility, video, display, ngx";
 const NOT_SET = { wantsGpu: false, reason: "NVIDIA_VISIBLE_DEVICES is not set" } as const;
 const GATE = "accept-nvidia-visible-devices-envvar-when-unprivileged";
@@ -91,7 +101,7 @@ function legacyGpu(cuda: string, fields: Partial<Wants> = {}): GpuDecision {
   return gpuDecision({
     source: { kind: "legacy" },
     legacy: true,
-    capabilities: ALL_CAPS,
+    capabilities: SORTED_CAPS,
     capabilitySource: "legacy-default",
     requirements: [req(cuda, "CUDA_VERSION")],
     ...fields,
@@ -109,9 +119,8 @@ function unsupportedError(name: string, supported: string): string {
 }
 
 function cudaError(value: string): string {
-  return `Invalid CUDA_VERSION ${
-    JSON.stringify(value)
-  }: expected [v]MAJOR[.MINOR[.PATCH]] in decimal numbers`;
+  return `Invalid CUDA_VERSION ${JSON.stringify(value)}:` +
+    ` expected [v]MAJOR[.MINOR[.PATCH]][-PRERELEASE][+BUILD] with decimal numbers`;
 }
 
 function migError(name: string): string {
@@ -184,6 +193,9 @@ Deno.test("decideGpu() finds no GPU request in an empty list or a void item", as
       "void,all",
       "all,void",
       "none,void",
+      "all,none,void",
+      "none,all,void",
+      "0,all, void",
     ]
   ) {
     await t.step(JSON.stringify(value), () => {
@@ -202,7 +214,9 @@ Deno.test("decideGpu() reads the device list", async (t) => {
     [" all ", { kind: "all" }],
     ["0,all", { kind: "all" }],
     ["all,none", { kind: "all" }],
-    ["none,all", { kind: "all" }],
+    ["0,all,none", { kind: "all" }],
+    ["none,all", { kind: "none" }],
+    ["0,none,all", { kind: "none" }],
     ["none", { kind: "none" }],
     ["0,none", { kind: "none" }],
     ["none,,", { kind: "none" }],
@@ -391,31 +405,26 @@ Deno.test("decideGpu() merges NVIDIA_VISIBLE_DEVICES_* only when configured", as
 
 // --- 5.6 driver capabilities ---
 
-Deno.test("decideGpu() reads NVIDIA_DRIVER_CAPABILITIES", async (t) => {
+Deno.test("decideGpu() reads NVIDIA_DRIVER_CAPABILITIES, sorted by name", async (t) => {
   const table: [string | undefined, Capability[]][] = [
-    [undefined, ["utility"]],
-    ["", ["utility"]],
-    [" ", ["utility"]],
-    [",", ["utility"]],
-    [" , ,", ["utility"]],
-    ["all", ALL_CAPS],
-    [" all ", ALL_CAPS],
-    ["compute,all", ALL_CAPS],
+    [undefined, ["compute", "utility"]],
+    ["", ["compute", "utility"]],
+    [" ", []],
+    [",", []],
+    [" , ,", []],
+    ["all", SORTED_CAPS],
+    [" all ", SORTED_CAPS],
+    ["compute,all", SORTED_CAPS],
     ["compute", ["compute"]],
+    ["utility", ["utility"]],
     ["compute,utility", ["compute", "utility"]],
-    ["utility,compute", ["utility", "compute"]],
-    ["utility, compute ,utility", ["utility", "compute"]],
+    ["utility,compute", ["compute", "utility"]],
+    ["utility, compute ,utility", ["compute", "utility"]],
     ["compute,,video", ["compute", "video"]],
+    ["video,graphics,compat32", ["compat32", "graphics", "video"]],
     [",ngx", ["ngx"]],
-    ["ngx,display,video,utility,graphics,compat32,compute", [
-      "ngx",
-      "display",
-      "video",
-      "utility",
-      "graphics",
-      "compat32",
-      "compute",
-    ]],
+    ["ngx,display,video,utility,graphics,compat32,compute", SORTED_CAPS],
+    ["compute,compat32,graphics,utility,video,display,ngx", SORTED_CAPS],
   ];
   for (const [value, capabilities] of table) {
     await t.step(value === undefined ? "absent" : JSON.stringify(value), () => {
@@ -429,11 +438,13 @@ Deno.test("decideGpu() reads NVIDIA_DRIVER_CAPABILITIES", async (t) => {
 
 Deno.test("decideGpu() gives a legacy image all capabilities only when the variable is absent", async (t) => {
   const table: [string | undefined, Capability[]][] = [
-    [undefined, ALL_CAPS],
-    ["", ["utility"]],
-    [",", ["utility"]],
+    [undefined, SORTED_CAPS],
+    ["", ["compute", "utility"]],
+    [",", []],
+    [" ", []],
     ["video", ["video"]],
-    ["all", ALL_CAPS],
+    ["video,compute", ["compute", "video"]],
+    ["all", SORTED_CAPS],
   ];
   for (const [value, capabilities] of table) {
     await t.step(value === undefined ? "absent" : JSON.stringify(value), () => {
@@ -573,11 +584,16 @@ Deno.test("decideGpu() rejects an invalid CUDA_VERSION of a legacy image", async
     ".9",
     "9..0",
     "abc",
-    "9.0-rc",
+    "9.0-",
+    "9.0+",
+    "9.0rc1",
+    "9.0-01",
+    "9.0-rc_1",
     "9.0a",
     "-1",
     "4294967296",
     "9.4294967296",
+    "9.0.99999999999999999999",
     "1e3",
     "0x10",
     " ",
@@ -599,7 +615,7 @@ Deno.test("decideGpu() rejects an invalid CUDA_VERSION of a legacy image", async
     throwsExactly(
       () => decide([`CUDA_VERSION=${version}`]),
       `Invalid CUDA_VERSION ${JSON.stringify(version.slice(0, 64) + "...")}:` +
-        " expected [v]MAJOR[.MINOR[.PATCH]] in decimal numbers",
+        " expected [v]MAJOR[.MINOR[.PATCH]][-PRERELEASE][+BUILD] with decimal numbers",
     );
   });
 });
@@ -1102,7 +1118,19 @@ Deno.test("decideGpu() takes devices from /dev/null mounts when accepted", async
       }),
     ],
     [
-      "both roots, MIG names",
+      "MIG names",
+      [],
+      [
+        devNull(`${VAR_RUN}/MIG-GPU-1/1/0`),
+        devNull(`${VAR_RUN}/GPU-2`),
+      ],
+      gpu({
+        source: { kind: "mounts" },
+        devices: { kind: "list", ids: ["MIG-GPU-1/1/0", "GPU-2"] },
+      }),
+    ],
+    [
+      "a /run/nvidia-container-devices mount is no request",
       [],
       [
         devNull(`${RUN}/MIG-GPU-1/1/0`),
@@ -1110,8 +1138,14 @@ Deno.test("decideGpu() takes devices from /dev/null mounts when accepted", async
       ],
       gpu({
         source: { kind: "mounts" },
-        devices: { kind: "list", ids: ["MIG-GPU-1/1/0", "GPU-2"] },
+        devices: { kind: "list", ids: ["GPU-2"] },
       }),
+    ],
+    [
+      "only /run/nvidia-container-devices mounts: the environment decides",
+      ["NVIDIA_VISIBLE_DEVICES=1"],
+      [devNull(`${RUN}/0`), devNull(`${RUN}/imex/2`)],
+      gpu({ devices: { kind: "list", ids: ["1"] } }),
     ],
     [
       "the environment is not consulted",
@@ -1138,7 +1172,7 @@ Deno.test("decideGpu() takes devices from /dev/null mounts when accepted", async
     [
       "all among names",
       [],
-      [devNull(`${VAR_RUN}/0`), devNull(`${RUN}/all`)],
+      [devNull(`${VAR_RUN}/0`), devNull(`${VAR_RUN}/all`)],
       gpu({
         source: { kind: "mounts" },
       }),
@@ -1286,14 +1320,20 @@ Deno.test("decideGpu() checks nothing else for a gated unprivileged container", 
 Deno.test("decideGpu() restricts capabilities to supported-driver-capabilities", async (t) => {
   const table: [Capability[], string | undefined, Capability[], string][] = [
     [["compute", "utility"], "compute", ["compute"], "env"],
-    [["compute", "utility"], "utility,compute", ["utility", "compute"], "env"],
+    [["compute", "utility"], "utility,compute", ["compute", "utility"], "env"],
     [["compute", "utility"], "all", ["compute", "utility"], "env"],
+    [["utility", "compute"], "all", ["compute", "utility"], "env"],
     [["utility", "video"], "video,all", ["utility", "video"], "env"],
-    [["compute", "utility"], undefined, ["utility"], "default"],
-    [["compute", "utility"], "", ["utility"], "env"],
-    [["compute"], undefined, [], "default"],
-    [["compute"], "", [], "env"],
+    [["video", "display", "ngx"], "all", ["display", "ngx", "video"], "env"],
+    [["compute", "utility"], undefined, ["compute", "utility"], "default"],
+    [["compute", "utility"], "", ["compute", "utility"], "env"],
+    [["compute"], undefined, ["compute"], "default"],
+    [["compute"], "", ["compute"], "env"],
+    [["utility", "video"], undefined, ["utility"], "default"],
+    [["video"], undefined, [], "default"],
+    [["video"], "", [], "env"],
     [["compute"], " , ", [], "env"],
+    [ALL_CAPS, ",", [], "env"],
     [[], undefined, [], "default"],
     [[], "all", [], "env"],
     [ALL_CAPS, "ngx", ["ngx"], "env"],
@@ -1313,6 +1353,8 @@ Deno.test("decideGpu() restricts capabilities to supported-driver-capabilities",
 Deno.test("decideGpu() intersects the legacy default with supported-driver-capabilities", async (t) => {
   const table: [Capability[], Capability[]][] = [
     [["compute", "utility"], ["compute", "utility"]],
+    [["utility", "compute"], ["compute", "utility"]],
+    [["video", "ngx", "compat32"], ["compat32", "ngx", "video"]],
     [["video"], ["video"]],
     [[], []],
   ];
@@ -1440,11 +1482,33 @@ Deno.test("decideGpu() takes IMEX channels from mounts before NVIDIA_IMEX_CHANNE
       "mounts win",
       MOUNTS_ON,
       ["NVIDIA_VISIBLE_DEVICES=0", `${IMEX_CHANNELS}=0`],
-      [devNull(`${VAR_RUN}/imex/1`), devNull(`${RUN}/imex/2`)],
+      [devNull(`${VAR_RUN}/imex/1`), devNull(`${VAR_RUN}/imex/2`)],
       {
         devices: { kind: "list", ids: ["0"] },
         imexChannels: { kind: "list", ids: ["1", "2"] },
         imexSource: "mounts",
+      },
+    ],
+    [
+      "a /run/nvidia-container-devices/imex mount is no request",
+      MOUNTS_ON,
+      ["NVIDIA_VISIBLE_DEVICES=0", `${IMEX_CHANNELS}=0`],
+      [devNull(`${VAR_RUN}/imex/1`), devNull(`${RUN}/imex/2`)],
+      {
+        devices: { kind: "list", ids: ["0"] },
+        imexChannels: { kind: "list", ids: ["1"] },
+        imexSource: "mounts",
+      },
+    ],
+    [
+      "only /run/nvidia-container-devices/imex mounts: the variable",
+      MOUNTS_ON,
+      ["NVIDIA_VISIBLE_DEVICES=0", `${IMEX_CHANNELS}=0`],
+      [devNull(`${RUN}/imex/2`)],
+      {
+        devices: { kind: "list", ids: ["0"] },
+        imexChannels: { kind: "list", ids: ["0"] },
+        imexSource: "env",
       },
     ],
     [
@@ -1644,10 +1708,9 @@ Deno.test("decideGpu() gates NVIDIA_IMEX_CHANNELS of an unprivileged container l
 
 // --- 5.9 [later] mode ---
 
-Deno.test("decideGpu() serves the modes absent, empty, auto and legacy", async (t) => {
+Deno.test("decideGpu() serves the modes absent, auto and legacy", async (t) => {
   const table: [string, HookConfig][] = [
     ["absent", config()],
-    ['""', top({ runtime: { mode: "" } })],
     ["auto", top({ runtime: { mode: "auto" } })],
     ["legacy", top({ runtime: { mode: "legacy" } })],
   ];
@@ -1661,8 +1724,21 @@ Deno.test("decideGpu() serves the modes absent, empty, auto and legacy", async (
   }
 });
 
-Deno.test("decideGpu() refuses a GPU container in any other mode", async (t) => {
-  for (const mode of ["cdi", "csv", "jit-cdi", "unknown", "AUTO", "Legacy", " auto", "legacy "]) {
+Deno.test("decideGpu() refuses a GPU container in any other mode, empty included", async (t) => {
+  for (
+    const mode of [
+      "",
+      " ",
+      "cdi",
+      "csv",
+      "jit-cdi",
+      "unknown",
+      "AUTO",
+      "Legacy",
+      " auto",
+      "legacy ",
+    ]
+  ) {
     await t.step(JSON.stringify(mode), () => {
       const c = top({ runtime: { mode } });
       throwsExactly(
@@ -1684,9 +1760,27 @@ Deno.test("decideGpu() refuses a GPU container in any other mode", async (t) => 
     );
   });
   await t.step("only GPU containers are checked", () => {
-    const c = top({ runtime: { mode: "cdi" } });
-    assert.deepEqual(decide([], false, c), NOT_SET);
-    assert.deepEqual(decide(["NVIDIA_VISIBLE_DEVICES=void"], false, c), voided(VISIBLE_DEVICES));
+    for (const mode of ["cdi", ""]) {
+      const c = top({ runtime: { mode } });
+      assert.deepEqual(decide([], false, c), NOT_SET);
+      assert.deepEqual(
+        decide(["NVIDIA_VISIBLE_DEVICES=void"], false, c),
+        voided(VISIBLE_DEVICES),
+      );
+    }
+  });
+  await t.step('mode "" refuses a request of CDI names as a mode error', () => {
+    throwsExactly(
+      () =>
+        decide(["NVIDIA_VISIBLE_DEVICES=nvidia.com/gpu=0"], false, top({ runtime: { mode: "" } })),
+      modeError(""),
+      PolicyError,
+    );
+  });
+  await t.step('mode "" refuses a legacy image and a device mount too', () => {
+    const c = top({ runtime: { mode: "" }, acceptDeviceListAsVolumeMounts: true });
+    throwsExactly(() => decide(["CUDA_VERSION=9.0"], false, c), modeError(""), PolicyError);
+    throwsExactly(() => decideWith([], [devNull(`${VAR_RUN}/0`)], c), modeError(""), PolicyError);
   });
 });
 
@@ -1694,7 +1788,6 @@ Deno.test("decideGpu() refuses a request of only CDI names in mode auto", async 
   const table: [string, HookConfig][] = [
     ["absent", config()],
     ["auto", top({ runtime: { mode: "auto" } })],
-    ['""', top({ runtime: { mode: "" } })],
   ];
   const requests: [string, string][] = [
     ["nvidia.com/gpu=0", "nvidia.com/gpu=0"],
