@@ -236,8 +236,9 @@ function findCli(
 ): { path: string; searchPath: string | undefined } {
   const configured = config.cli.path;
   if (configured !== undefined) {
-    // Relative to the working directory, never looked up in PATH.
-    return { path: resolvePath(Deno.cwd(), configured), searchPath: undefined };
+    // Used as given, as NVIDIA's hook uses it: a relative path is relative to
+    // the working directory (execve resolves it), never looked up in PATH.
+    return { path: configured, searchPath: undefined };
   }
   const dirs = cliSearchDirs(hostPath(Deno.env.get("PATH")), config.cli.root);
   for (const dir of dirs) {

@@ -8,7 +8,7 @@
 import { type Capability, parseCapabilities } from "./capabilities.ts";
 import { isQualifiedCdiName } from "./cdi_name.ts";
 import { requestsFromMounts } from "./device_mounts.ts";
-import { type DeviceRequest, devicesFromItems, parseDevices } from "./devices.ts";
+import { type DeviceRequest, parseDevices } from "./devices.ts";
 import type { EnvMap } from "./env_map.ts";
 import { PolicyError, quote } from "./errors.ts";
 import type { HookConfig } from "./hook_config.ts";
@@ -132,8 +132,10 @@ function deviceRequest(
   config: HookConfig,
   legacy: boolean,
 ): { devices: DeviceRequest; source: DeviceSource } | undefined {
+  // Mount names are device names as they stand: all, none and void are not
+  // keywords there (NVIDIA's current hook passes them to the CLI as given).
   if (mountDevices.length > 0) {
-    return { devices: devicesFromItems(mountDevices), source: { kind: "mounts" } };
+    return { devices: { kind: "list", ids: mountDevices }, source: { kind: "mounts" } };
   }
   const swarm = config.swarmResource.filter((name) => env.has(name));
   if (swarm.length > 0) {

@@ -87,6 +87,10 @@ export const DIVERGENCE_IDS = [
   "cuda-compat-adapts",
   "cuda-compat-unknown",
   "duplicate-devices",
+  "imex-channel-checked",
+  "rootfs-host-root",
+  "environment-entries-checked",
+  "own-keys-checked",
   "supported-all-in-list",
 ] as const;
 
@@ -215,10 +219,11 @@ export const DIVERGENCES: readonly Divergence[] = [
     id: "empty-ldconfig",
     kind: "excuse",
     spec: "6.2",
-    nvidia: 'refuses a config file with nvidia-container-cli.ldconfig = ""',
+    nvidia: 'refuses a config file with nvidia-container-cli.ldconfig = "" (with' +
+      " features.allow-ldconfig-from-container it passes no --ldconfig: the container's)",
     ours: "treats it as unset: the host's ldconfig by default",
     why: "the GPU Operator writes empty strings for unset keys; the default is the safe value",
-    differs: ["error->cli", "error->skip"],
+    differs: ["error->cli", "error->skip", "argv"],
   },
   {
     id: "alpha-merge",
@@ -263,7 +268,46 @@ export const DIVERGENCES: readonly Divergence[] = [
     nvidia: "blanks the earlier copies of a repeated device (0,0 gives --device=,0)",
     ours: "drops repeats, keeping the first",
     why: "the CLI cannot take an empty device name",
-    differs: ["argv"],
+    differs: ["argv", "cli->error"],
+  },
+  {
+    id: "imex-channel-checked",
+    kind: "excuse",
+    spec: "5.8",
+    nvidia: "passes any IMEX channel item to the CLI, which refuses what is not a decimal" +
+      " number below 2^20",
+    ours: "refuses the container before running the CLI, naming the item and the form",
+    why: "the same start fails either way; ours says why in one line",
+    differs: ["cli->error"],
+  },
+  {
+    id: "rootfs-host-root",
+    kind: "excuse",
+    spec: "4.2",
+    nvidia: "runs the CLI with the host's / as the container's rootfs",
+    ours: "refuses a root.path that resolves to /",
+    why: "the CLI would mount the driver into the host's own root",
+    differs: ["cli->error", "skip->error"],
+  },
+  {
+    id: "environment-entries-checked",
+    kind: "excuse",
+    spec: "3.2",
+    nvidia: "passes nvidia-container-cli.environment entries without = (or with an empty" +
+      " name) to the CLI's environment",
+    ours: "refuses the config file, naming the entry's index",
+    why: "such an entry is no variable; the mistake is shown, not passed on",
+    differs: ANY_TO_ERROR,
+  },
+  {
+    id: "own-keys-checked",
+    kind: "excuse",
+    spec: "3.2",
+    nvidia: "ignores this hook's own keys (nvidia-container-runtime-hook.cli-version," +
+      " nvidia-container-runtime-hook.log-file)",
+    ours: "reads them and refuses a value of the wrong form",
+    why: "a key this hook reads is checked like every other",
+    differs: ANY_TO_ERROR,
   },
   {
     id: "supported-all-in-list",
@@ -462,23 +506,52 @@ const CONDITIONS: Record<DivergenceId, (v: View) => boolean> = {
   },
   "empty-ldconfig": (v) => cfg(v, "nvidia-container-cli", "ldconfig") === "",
   "alpha-merge": (v) =>
-    cfg(v, "nvidia-container-cli", "alpha-merge-visible-devices-envvars") === true,
+    cfg(v, "nvidia-container-cli", "alpha-merge-visible-devices-envvars") !== undefined,
   "environment-replaces": (v) => {
     const list = cfg(v, "nvidia-container-cli", "environment");
     return Array.isArray(list) && list.length > 0;
   },
-  "cuda-compat-adapts": () => false,
+  "cuda-compat-adapts": (v) => cfg(v, "nvidia-container-runtime-hook", "cli-version") !== undefined,
   "cuda-compat-unknown": (v) => {
     const mode = cfg(v, "nvidia-container-runtime", "modes", "legacy", "cuda-compat-mode");
     return typeof mode === "string" && mode !== "" &&
       !["ldconfig", "mount", "disabled", "hook"].includes(mode);
   },
   "duplicate-devices": (v) => {
-    const value = v.env.get("NVIDIA_VISIBLE_DEVICES");
-    if (value === undefined) return false;
-    const items = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    const swarm = cfg(v, "swarm-resource");
+    const names = typeof swarm === "string"
+      ? swarm.split(",").map((s) => s.trim()).filter((s) => v.env.has(s))
+      : [];
+    const values = names.length > 0
+      ? names.map((n) => v.env.get(n) as string)
+      : [v.env.get("NVIDIA_VISIBLE_DEVICES")];
+    const items = values.join(",").split(",").map((s) => s.trim()).filter((s) => s !== "");
     return new Set(items).size !== items.length;
   },
+  "imex-channel-checked": (v) => {
+    const items = [
+      ...(v.env.get("NVIDIA_IMEX_CHANNELS") ?? "").split(","),
+      ...mountDestinations(v).filter((d) => d.includes("/imex/")).map((d) =>
+        d.slice(d.indexOf("/imex/") + "/imex/".length)
+      ),
+    ].map((s) => s.trim()).filter((s) => s !== "");
+    return items.some((s) => !/^[0-9]+$/.test(s) || Number(s) >= 2 ** 20) &&
+      !items.every((s) => s === "all" || s === "none" || s === "void");
+  },
+  "rootfs-host-root": (v) => {
+    if (!v.spec.ok || !isObject(v.spec.value) || !isObject(v.spec.value.root)) return false;
+    const path = v.spec.value.root.path;
+    return typeof path === "string" && path.startsWith("/") &&
+      path.split("/").every((s) => s === "" || s === "." || s === "..");
+  },
+  "environment-entries-checked": (v) => {
+    const list = cfg(v, "nvidia-container-cli", "environment");
+    return Array.isArray(list) &&
+      list.some((e) => typeof e !== "string" || e.indexOf("=") < 1);
+  },
+  "own-keys-checked": (v) =>
+    cfg(v, "nvidia-container-runtime-hook", "cli-version") !== undefined ||
+    cfg(v, "nvidia-container-runtime-hook", "log-file") !== undefined,
   "supported-all-in-list": (v) => {
     const value = cfg(v, "supported-driver-capabilities");
     return typeof value === "string" && value !== "all" &&

@@ -7,15 +7,18 @@
 const REAL = ".real";
 
 /**
- * Normalises the `ldconfig` value (SPEC 6.2): a value starting with `@`
- * names a host path; when it ends in `.real`, that file does not exist but
- * the path without `.real` does, the latter is used. Any other value is
- * returned unchanged. `exists` tells whether a host path exists (`main.ts`
- * passes a file-system check; tests pass a set).
+ * Normalises the `ldconfig` value as NVIDIA's current hook does (SPEC 6.2,
+ * settled with its binary): a value starting with `@` names a host path P;
+ * when P ends in `.real`, P is kept if it exists and `.real` is dropped
+ * otherwise; when P does not end in `.real`, `P.real` is used if that file
+ * exists (Debian-family hosts, where /sbin/ldconfig is a wrapper script).
+ * Any other value is returned unchanged. `exists` tells whether a host path
+ * exists (`main.ts` passes a file-system check; tests pass a set).
  *
  * @example
  * ```ts
  * normalizeLdconfig("@/sbin/ldconfig.real", (p) => p === "/sbin/ldconfig"); // "@/sbin/ldconfig"
+ * normalizeLdconfig("@/sbin/ldconfig", (p) => p === "/sbin/ldconfig.real"); // "@/sbin/ldconfig.real"
  * normalizeLdconfig("/sbin/ldconfig.real", () => false); // "/sbin/ldconfig.real"
  * ```
  */
@@ -23,15 +26,11 @@ export function normalizeLdconfig(
   value: string | undefined,
   exists: (hostPath: string) => boolean,
 ): string | undefined {
-  if (value === undefined || !value.startsWith("@") || !value.endsWith(REAL)) return value;
-  const real = value.slice(1);
-  const plain = real.slice(0, -REAL.length);
-  if (plain === "" || exists(real) || !exists(plain)) return value;
-  return `@${plain}`;
+  if (value === undefined || !value.startsWith("@")) return value;
+  const path = value.slice(1);
+  if (path.endsWith(REAL)) return exists(path) ? value : `@${path.slice(0, -REAL.length)}`;
+  return exists(path + REAL) ? `@${path}${REAL}` : value;
 }
-
-/** The host's ldconfig on Debian-family hosts (a wrapper elsewhere, or absent). */
-export const LDCONFIG_REAL = "/sbin/ldconfig.real";
 
 /** The host's ldconfig. */
 export const LDCONFIG = "/sbin/ldconfig";
@@ -56,6 +55,5 @@ export function ldconfigOption(
   value: string | undefined,
   exists: (hostPath: string) => boolean,
 ): string {
-  if (value !== undefined) return normalizeLdconfig(value, exists) as string;
-  return exists(LDCONFIG_REAL) ? `@${LDCONFIG_REAL}` : `@${LDCONFIG}`;
+  return normalizeLdconfig(value ?? `@${LDCONFIG}`, exists) as string;
 }

@@ -35,11 +35,35 @@ export interface Mount {
   destination: string | undefined;
 }
 
+/**
+ * Refuses a key of `obj` that differs only in case from one of the OCI names
+ * `names` (`"Env"` for `env`): OCI keys are case-sensitive, while NVIDIA's Go
+ * decoding would read it (SPEC 9).
+ */
+function checkCase(
+  obj: Record<string, unknown>,
+  names: readonly string[],
+  where: string,
+  fail: (detail: string) => InputError,
+): void {
+  for (const key of Object.keys(obj)) {
+    const lower = key.toLowerCase();
+    const name = names.find((n) => n !== key && n.toLowerCase() === lower);
+    if (name !== undefined) {
+      throw fail(
+        `${JSON.stringify(key.slice(0, 64))}${where} differs in case from the OCI name` +
+          ` "${name}"; OCI keys are case-sensitive`,
+      );
+    }
+  }
+}
+
 function parseMounts(value: unknown, fail: (detail: string) => InputError): Mount[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw fail(`"mounts" must be an array, got ${jsonType(value)}`);
   return value.map((m: unknown, i) => {
     if (!isObject(m)) throw fail(`"mounts[${i}]" must be an object, got ${jsonType(m)}`);
+    checkCase(m, ["source", "destination"], ` in "mounts[${i}]"`, fail);
     const str = (key: string) => {
       const v = field(m, key);
       if (v !== undefined && typeof v !== "string") {
@@ -77,6 +101,7 @@ export function parseSpec(text: string, file: string, bundle: string): Container
   if (!parsed.ok) throw fail(parsed.reason);
   const spec = parsed.value;
   if (!isObject(spec)) throw fail(`expected a JSON object, got ${jsonType(spec)}`);
+  checkCase(spec, ["ociVersion", "process", "root", "mounts"], "", fail);
   const required = (key: string, type: "a string" | "an object") => {
     const v = field(spec, key);
     if (v === undefined) throw fail(`"${key}" is missing; expected ${type}`);
@@ -86,6 +111,12 @@ export function parseSpec(text: string, file: string, bundle: string): Container
   const ociVersion = required("ociVersion", "a string") as string;
   const process = required("process", "an object") as Record<string, unknown>;
   const root = required("root", "an object") as Record<string, unknown>;
+  checkCase(process, ["env", "capabilities"], ' in "process"', fail);
+  checkCase(root, ["path"], ' in "root"', fail);
+  const capabilities = field(process, "capabilities");
+  if (isObject(capabilities)) {
+    checkCase(capabilities, ["bounding"], ' in "process.capabilities"', fail);
+  }
   const env = parseEnv(field(process, "env"), file);
   const privileged = isPrivileged(ociVersion, field(process, "capabilities"), file);
   const path = field(root, "path");

@@ -53,7 +53,17 @@ function optionalString(state: Record<string, unknown>, key: string): string | u
  * ```
  */
 export function parseState(text: string, cwd: string): ContainerState {
-  const parsed = parseJson(text);
+  // The pid's text: Go's decoder (NVIDIA's hook) takes only integer literals,
+  // not 4242.0 or 4.242e3.
+  let pidSource: string | undefined;
+  const pidSources = new WeakMap<object, string | undefined>();
+  const parsed = parseJson(text, function (this: unknown, key, value, context) {
+    if (key === "pid" && typeof value === "number" && isObject(this)) {
+      pidSources.set(this, context?.source);
+    }
+    if (key === "" && isObject(value)) pidSource = pidSources.get(value);
+    return value;
+  });
   if (!parsed.ok) throw fail(parsed.reason);
   const state = parsed.value;
   if (!isObject(state)) throw fail(`expected a JSON object, got ${jsonType(state)}`);
@@ -62,6 +72,12 @@ export function parseState(text: string, cwd: string): ContainerState {
   if (typeof pid !== "number" || !Number.isInteger(pid) || pid < 1 || pid > MAX_PID) {
     const got = typeof pid === "number" ? String(pid) : jsonType(pid);
     throw fail(`"pid" must be an integer from 1 to ${MAX_PID}, got ${got}`);
+  }
+  if (pidSource !== undefined && !/^[0-9]+$/.test(pidSource)) {
+    throw fail(
+      `"pid" must be written as an integer from 1 to ${MAX_PID} (no fraction or exponent),` +
+        ` got ${pidSource.slice(0, 64)}`,
+    );
   }
   const bundle = optionalString(state, "bundle");
   const bundlePath = optionalString(state, "bundlePath");
