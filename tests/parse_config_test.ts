@@ -357,8 +357,6 @@ Deno.test("parseConfig() reads supported-driver-capabilities in canonical order"
   const all = defaultHookConfig().supportedDriverCapabilities;
   const table: [string, readonly string[]][] = [
     ["all", all],
-    [" all ", all],
-    ["compute,all", all],
     ["compat32,compute,display,graphics,ngx,utility,video", all],
     ["utility", ["utility"]],
     ["utility, compute", ["compute", "utility"]],
@@ -371,6 +369,33 @@ Deno.test("parseConfig() reads supported-driver-capabilities in canonical order"
         parseConfig(`supported-driver-capabilities = ${JSON.stringify(value)}\n`, FILE)
           .supportedDriverCapabilities,
         expected,
+      );
+    });
+  }
+});
+
+Deno.test("parseConfig() refuses all inside a list in supported-driver-capabilities", async (t) => {
+  const message = `${WHERE}"supported-driver-capabilities" holds "all" inside a list;` +
+    ' expected exactly "all" or a comma-separated list of compute, compat32, graphics, utility,' +
+    " video, display, ngx";
+  for (
+    const value of [
+      "utility,all",
+      "all,utility",
+      "compute,all",
+      "all,",
+      ",all",
+      " all",
+      "all ",
+      " all ",
+      "all,all",
+      "all, ",
+    ]
+  ) {
+    await t.step(JSON.stringify(value), () => {
+      throwsExactly(
+        () => parseConfig(`supported-driver-capabilities = ${JSON.stringify(value)}\n`, FILE),
+        message,
       );
     });
   }
@@ -499,17 +524,16 @@ Deno.test("parseConfig() ignores unknown keys and tables", async (t) => {
   const table = [
     "foo = 1\n",
     "load-kmods = 5\n",
+    "LOAD-KMODS = 5\n",
     '[nvidia-container-cli]\nload-kmod = 5\nno-cgroup = "x"\ndisable-require = 7\n',
-    "[NVIDIA-CONTAINER-CLI]\nload-kmods = false\n",
-    '[nvidia-container-cli]\nLoad-Kmods = false\nROOT = "/r"\n',
-    'Disable-Require = true\nSWARM-RESOURCE = "X"\n',
+    '[nvidia-container-cli]\nLoad-Kmods = false\nRoot = "/r"\n',
+    "Disable-Require = true\n",
     "Accept-Nvidia-Visible-Devices-As-Volume-Mounts = true\n",
-    'SUPPORTED-DRIVER-CAPABILITIES = "bogus"\n',
     '[nvidia-container-runtime]\nMode = "cdi"\n',
     "[Features]\nignore-imex-channel-requests = true\n",
     "[features]\nIgnore-Imex-Channel-Requests = true\n",
-    "[NVIDIA-CONTAINER-RUNTIME-HOOK]\nskip-mode-detection = true\n",
     '[nvidia-container-runtime.modes.Legacy]\ncuda-compat-mode = "mount"\n',
+    "[Nvidia-Container-Cli]\nload-kmods = false\n",
     "[other]\nnvidia-container-cli = 5\nfeatures = 5\n",
     "mode = 5\nskip-mode-detection = 1\nignore-imex-channel-requests = 2\n",
     "[nvidia-container-cli]\nmode = 5\nskip-mode-detection = 1\n",
@@ -517,6 +541,214 @@ Deno.test("parseConfig() ignores unknown keys and tables", async (t) => {
   for (const text of table) {
     await t.step(JSON.stringify(text), () => {
       assert.deepEqual(parseConfig(text, FILE), defaultHookConfig());
+    });
+  }
+});
+
+// SPEC 3.2 [today]: NVIDIA's go-toml v1 decoding also reads a known key or
+// table written in capitals; other case variants are ignored; when both the
+// documented and the capital spelling exist, only the documented one counts
+// (tables are not merged).
+
+Deno.test("parseConfig() reads a known key or table written in capitals", async (t) => {
+  const table: [string, string, HookConfig][] = [
+    ["a top-level bool", "DISABLE-REQUIRE = true\n", hookConfig({}, { disableRequire: true })],
+    ["a top-level string", 'SWARM-RESOURCE = "X"\n', hookConfig({}, { swarmResource: ["X"] })],
+    [
+      "supported-driver-capabilities",
+      'SUPPORTED-DRIVER-CAPABILITIES = "utility,compute"\n',
+      hookConfig({}, { supportedDriverCapabilities: ["compute", "utility"] }),
+    ],
+    [
+      "a capital table",
+      "[NVIDIA-CONTAINER-CLI]\nload-kmods = false\n",
+      hookConfig({ loadKmods: false }),
+    ],
+    [
+      "a capital key in a table",
+      '[nvidia-container-cli]\nLOAD-KMODS = false\nROOT = "/r"\n',
+      hookConfig({ loadKmods: false, root: "/r" }),
+    ],
+    [
+      "a capital key in a capital table",
+      "[NVIDIA-CONTAINER-CLI]\nLOAD-KMODS = false\n",
+      hookConfig({ loadKmods: false }),
+    ],
+    [
+      "a capital hook table",
+      "[NVIDIA-CONTAINER-RUNTIME-HOOK]\nskip-mode-detection = true\n",
+      hookConfig({}, { skipModeDetection: true }),
+    ],
+    [
+      "capital nested tables",
+      '[NVIDIA-CONTAINER-RUNTIME.MODES.LEGACY]\nCUDA-COMPAT-MODE = "mount"\n',
+      hookConfig({}, { runtime: { cudaCompatMode: "mount" } }),
+    ],
+    [
+      "capital features",
+      "[FEATURES]\nIGNORE-IMEX-CHANNEL-REQUESTS = true\n",
+      hookConfig({}, { features: { ignoreImexChannelRequests: true } }),
+    ],
+    [
+      "a capital mode",
+      '[nvidia-container-runtime]\nMODE = "legacy"\n',
+      hookConfig({}, { runtime: { mode: "legacy" } }),
+    ],
+    [
+      "beside a mixed-case key, which is ignored",
+      'Disable-Require = true\nSWARM-RESOURCE = "X"\n',
+      hookConfig({}, { swarmResource: ["X"] }),
+    ],
+  ];
+  for (const [name, text, expected] of table) {
+    await t.step(name, () => {
+      assert.deepEqual(parseConfig(text, FILE), expected);
+    });
+  }
+});
+
+Deno.test("parseConfig() ignores other case variants of a known key or table", async (t) => {
+  const table = [
+    "Disable-Require = true\n",
+    "disable-REQUIRE = true\n",
+    "DISABLE-require = true\n",
+    "Disable-require = true\n",
+    "[Nvidia-Container-Cli]\nload-kmods = false\n",
+    "[nvidia-container-CLI]\nload-kmods = false\n",
+    "[nvidia-container-cli]\nLoad-Kmods = false\n",
+    "[NVIDIA-CONTAINER-CLI]\nLoad-Kmods = false\n",
+    "[Nvidia-Container-Runtime-Hook]\nSKIP-MODE-DETECTION = true\n",
+    'SUPPORTED-driver-capabilities = "bogus"\n',
+    "Disable-Require = 5\n",
+    "[Features]\nignore-imex-channel-requests = 5\n",
+  ];
+  for (const text of table) {
+    await t.step(JSON.stringify(text), () => {
+      assert.deepEqual(parseConfig(text, FILE), defaultHookConfig());
+    });
+  }
+});
+
+Deno.test("parseConfig() reads only the documented spelling when both are present", async (t) => {
+  const table: [string, string, HookConfig][] = [
+    [
+      "top-level key, documented first",
+      "disable-require = false\nDISABLE-REQUIRE = true\n",
+      defaultHookConfig(),
+    ],
+    [
+      "top-level key, capitals first",
+      "DISABLE-REQUIRE = true\ndisable-require = false\n",
+      defaultHookConfig(),
+    ],
+    [
+      "a capital key of the wrong type beside the documented one is not read",
+      "disable-require = true\nDISABLE-REQUIRE = 5\n",
+      hookConfig({}, { disableRequire: true }),
+    ],
+    [
+      "a key in a table",
+      "[nvidia-container-cli]\nload-kmods = true\nLOAD-KMODS = false\n",
+      defaultHookConfig(),
+    ],
+    [
+      "tables are not merged: only the documented table counts",
+      "[nvidia-container-cli]\nno-pivot = true\n[NVIDIA-CONTAINER-CLI]\nno-cgroups = true\n" +
+      "load-kmods = false\n",
+      hookConfig({ noPivot: true }),
+    ],
+    [
+      "tables are not merged, capitals first",
+      "[NVIDIA-CONTAINER-CLI]\nno-cgroups = true\n[nvidia-container-cli]\nno-pivot = true\n",
+      hookConfig({ noPivot: true }),
+    ],
+    [
+      "an empty documented table still shadows the capital one",
+      "[nvidia-container-cli]\n[NVIDIA-CONTAINER-CLI]\nload-kmods = false\n",
+      defaultHookConfig(),
+    ],
+    [
+      "a capital table of the wrong shape beside the documented one is not read",
+      "FEATURES = 5\n[features]\nignore-imex-channel-requests = true\n",
+      hookConfig({}, { features: { ignoreImexChannelRequests: true } }),
+    ],
+  ];
+  for (const [name, text, expected] of table) {
+    await t.step(name, () => {
+      assert.deepEqual(parseConfig(text, FILE), expected);
+    });
+  }
+});
+
+Deno.test("parseConfig() rejects a capital key of the wrong type, naming the capital key", async (t) => {
+  const table: [string, string, string][] = [
+    ["DISABLE-REQUIRE = 5", "DISABLE-REQUIRE", "must be a boolean"],
+    ['DISABLE-REQUIRE = "true"', "DISABLE-REQUIRE", "must be a boolean"],
+    ["SWARM-RESOURCE = 5", "SWARM-RESOURCE", "must be a string"],
+    ["SUPPORTED-DRIVER-CAPABILITIES = true", "SUPPORTED-DRIVER-CAPABILITIES", "must be a string"],
+    [
+      '[nvidia-container-cli]\nLOAD-KMODS = "false"',
+      "nvidia-container-cli.LOAD-KMODS",
+      "must be a boolean",
+    ],
+    [
+      "[NVIDIA-CONTAINER-CLI]\nload-kmods = 0",
+      "NVIDIA-CONTAINER-CLI.load-kmods",
+      "must be a boolean",
+    ],
+    ["[NVIDIA-CONTAINER-CLI]\nROOT = 5", "NVIDIA-CONTAINER-CLI.ROOT", "must be a string"],
+    [
+      '[NVIDIA-CONTAINER-CLI]\nENVIRONMENT = "A=1"',
+      "NVIDIA-CONTAINER-CLI.ENVIRONMENT",
+      'must be an array of "KEY=VALUE" strings',
+    ],
+    ["NVIDIA-CONTAINER-CLI = 5", "NVIDIA-CONTAINER-CLI", "must be a table"],
+    ["FEATURES = true", "FEATURES", "must be a table"],
+    [
+      "[NVIDIA-CONTAINER-RUNTIME]\nMODE = 5",
+      "NVIDIA-CONTAINER-RUNTIME.MODE",
+      "must be a string",
+    ],
+    [
+      "[NVIDIA-CONTAINER-RUNTIME-HOOK]\nSKIP-MODE-DETECTION = 1",
+      "NVIDIA-CONTAINER-RUNTIME-HOOK.SKIP-MODE-DETECTION",
+      "must be a boolean",
+    ],
+  ];
+  for (const [text, key, detail] of table) {
+    await t.step(JSON.stringify(text), () => {
+      throwsExactly(() => parseConfig(`${text}\n`, FILE), `${WHERE}"${key}" ${detail}`);
+    });
+  }
+});
+
+Deno.test("parseConfig() refuses a bad value of a capital key, since it is read", async (t) => {
+  // Which spelling these messages name is not settled: only the value part is checked.
+  const table: [string, string][] = [
+    [
+      'SUPPORTED-DRIVER-CAPABILITIES = "bogus"',
+      ' names an unknown driver capability "bogus"; expected "all" or a comma-separated list of' +
+      " compute, compat32, graphics, utility, video, display, ngx",
+    ],
+    [
+      'SUPPORTED-DRIVER-CAPABILITIES = "utility,all"',
+      ' holds "all" inside a list; expected exactly "all" or a comma-separated list of' +
+      " compute, compat32, graphics, utility, video, display, ngx",
+    ],
+    [
+      '[NVIDIA-CONTAINER-CLI]\nLDCONFIG = "/sbin/ldconfig"',
+      ' value "/sbin/ldconfig" is not host-relative (does not start with "@"); set' +
+      " features.allow-ldconfig-from-container = true to run the container's ldconfig",
+    ],
+  ];
+  for (const [text, tail] of table) {
+    await t.step(JSON.stringify(text), () => {
+      assert.throws(() => parseConfig(`${text}\n`, FILE), (e: unknown) => {
+        assert.ok(e instanceof InputError, `not an InputError: ${e}`);
+        assert.ok(e.message.startsWith(WHERE), e.message);
+        assert.ok(e.message.endsWith(tail), e.message);
+        return true;
+      });
     });
   }
 });
