@@ -24,7 +24,8 @@ const BUNDLE = "/var/lib/bundles/c1";
 const ROOTFS = `${BUNDLE}/rootfs`;
 const CONFIG_FILE = "/etc/nvidia-container-runtime/config.toml";
 const CLI = "/usr/bin/nvidia-container-cli";
-const ALL_CAPS = ["compute", "compat32", "graphics", "utility", "video", "display", "ngx"];
+/** The seven capabilities sorted by name, as decisions carry them. */
+const ALL_CAPS = ["compat32", "compute", "display", "graphics", "ngx", "utility", "video"];
 const GATE = "accept-nvidia-visible-devices-envvar-when-unprivileged";
 const SETS_WHY = (is: "is" | "is not", version: string) =>
   `CAP_SYS_ADMIN ${is} in the bounding set; ociVersion ${JSON.stringify(version)}` +
@@ -318,7 +319,8 @@ Deno.test("explainReport() names the source of devices, capabilities and require
     ExplainReport,
     "legacy" | "devices" | "capabilities" | "requirements" | "imex"
   >;
-  const caps = (source: string, names = ["utility"]) => names.map((name) => ({ name, source }));
+  const caps = (source: string, names = ["compute", "utility"]) =>
+    names.map((name) => ({ name, source }));
   const noImex = { request: "none", source: "none" } as const;
   const table: [string, Container, HookConfig, Picked][] = [
     ["a legacy image", { env: ["CUDA_VERSION=9.0.176"] }, hookConfig(), {
@@ -328,7 +330,7 @@ Deno.test("explainReport() names the source of devices, capabilities and require
       requirements: [{ value: "cuda>=9.0", source: "CUDA_VERSION" }],
       imex: noImex,
     }],
-    ["the default capability", { env: ["NVIDIA_VISIBLE_DEVICES=all"] }, hookConfig(), {
+    ["the default capabilities", { env: ["NVIDIA_VISIBLE_DEVICES=all"] }, hookConfig(), {
       legacy: false,
       devices: { request: "all", source: "NVIDIA_VISIBLE_DEVICES" },
       capabilities: caps("default"),
@@ -372,7 +374,7 @@ Deno.test("explainReport() names the source of devices, capabilities and require
         env: ["NVIDIA_VISIBLE_DEVICES=all", "NVIDIA_IMEX_CHANNELS=5"],
         mounts: [
           { source: "/dev/null", destination: "/var/run/nvidia-container-devices/GPU-1" },
-          { source: "/dev/null", destination: "/run/nvidia-container-devices/imex/3" },
+          { source: "/dev/null", destination: "/var/run/nvidia-container-devices/imex/3" },
         ],
       },
       hookConfig({}, { acceptDeviceListAsVolumeMounts: true }),
@@ -437,7 +439,16 @@ Deno.test("explainReport() names the source of devices, capabilities and require
 Deno.test("explainReport() and formatExplain() show that IMEX all asks for no channel", () => {
   const note =
     'IMEX request "all" asks for no channel (nvidia-container-cli accepts only channel numbers)';
-  const argv = [CLI, "--load-kmods", "configure", "--device=0", "--utility", "--pid=4242", ROOTFS];
+  const argv = [
+    CLI,
+    "--load-kmods",
+    "configure",
+    "--device=0",
+    "--compute",
+    "--utility",
+    "--pid=4242",
+    ROOTFS,
+  ];
   const r = explainReport(
     facts({ env: ["NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_IMEX_CHANNELS=all"] }, hookConfig(), {
       cli: { path: CLI, searched: false, version: { value: null, source: "--version" } },
