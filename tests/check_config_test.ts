@@ -361,6 +361,135 @@ Deno.test("checkConfig() warns about near misses with a suggestion and the line"
   }
 });
 
+// SPEC 3.2 [today]: a known key or table written in capitals is read, other
+// case variants are ignored, and the documented spelling wins when both are
+// present (tables are not merged); check-config warns about each.
+
+const readAs = (line: number, key: string, canonical: string): string =>
+  `line ${line}: "${key}" is read as "${canonical}" (capitals are read, as NVIDIA's hook` +
+  ` reads them); spell it "${canonical}"`;
+
+const shadowed = (line: number, key: string, canonical: string): string =>
+  `line ${line}: "${key}" is ignored: the documented spelling is also present, and only that` +
+  ` one counts; remove it or merge it into "${canonical}"`;
+
+const otherCase = (line: number, key: string, canonical: string): string =>
+  `line ${line}: "${key}" is ignored: keys are read in lower case or in capitals only; did` +
+  ` you mean "${canonical}"?`;
+
+Deno.test("checkConfig() reads a capital key and warns to spell it as documented", async (t) => {
+  const table: [string, string, string[], Record<string, Setting["value"]>][] = [
+    ["a top-level key", "DISABLE-REQUIRE = true\n", [
+      readAs(1, "DISABLE-REQUIRE", "disable-require"),
+    ], { "disable-require": true }],
+    ["a capital table", "[NVIDIA-CONTAINER-CLI]\nload-kmods = false\n", [
+      readAs(2, "NVIDIA-CONTAINER-CLI.load-kmods", "nvidia-container-cli.load-kmods"),
+    ], { "nvidia-container-cli.load-kmods": false }],
+    ["a capital key in a table", '[nvidia-container-cli]\nROOT = "/r"\n', [
+      readAs(2, "nvidia-container-cli.ROOT", "nvidia-container-cli.root"),
+    ], { "nvidia-container-cli.root": "/r" }],
+    [
+      "supported-driver-capabilities",
+      'SUPPORTED-DRIVER-CAPABILITIES = "utility,compute"\n',
+      [readAs(1, "SUPPORTED-DRIVER-CAPABILITIES", "supported-driver-capabilities")],
+      { "supported-driver-capabilities": ["compute", "utility"] },
+    ],
+  ];
+  for (const [name, text, warnings, changes] of table) {
+    await t.step(name, () => {
+      const r = checkConfig(text, FILE, ORIGIN);
+      assert.equal(r.error, null);
+      assert.deepEqual(r.warnings, warnings);
+      assert.deepEqual(withoutSwarmValue(r.settings), settings(changes));
+    });
+  }
+});
+
+Deno.test("checkConfig() warns that other case variants are ignored", async (t) => {
+  const table: [string, string, string[]][] = [
+    ["a top-level key", "Disable-Require = true\n", [
+      otherCase(1, "Disable-Require", "disable-require"),
+    ]],
+    ["a key in a table", "[nvidia-container-cli]\nLoad-Kmods = false\n", [
+      otherCase(2, "nvidia-container-cli.Load-Kmods", "nvidia-container-cli.load-kmods"),
+    ]],
+    ["a mixed-case table", "[Nvidia-Container-Cli]\nload-kmods = false\n", [
+      otherCase(2, "Nvidia-Container-Cli.load-kmods", "nvidia-container-cli.load-kmods"),
+    ]],
+  ];
+  for (const [name, text, warnings] of table) {
+    await t.step(name, () => {
+      const r = checkConfig(text, FILE, ORIGIN);
+      assert.equal(r.error, null);
+      assert.deepEqual(r.warnings, warnings);
+      assert.deepEqual(withoutSwarmValue(r.settings), settings());
+    });
+  }
+});
+
+Deno.test("checkConfig() warns that a capital spelling beside the documented one is ignored", async (t) => {
+  const table: [string, string, string[], Record<string, Setting["value"]>][] = [
+    ["a top-level key", "disable-require = false\nDISABLE-REQUIRE = true\n", [
+      shadowed(2, "DISABLE-REQUIRE", "disable-require"),
+    ], { "disable-require": false }],
+    [
+      "tables are not merged",
+      "[nvidia-container-cli]\nno-pivot = true\n[NVIDIA-CONTAINER-CLI]\nno-cgroups = true\n",
+      [shadowed(4, "NVIDIA-CONTAINER-CLI.no-cgroups", "nvidia-container-cli.no-cgroups")],
+      { "nvidia-container-cli.no-pivot": true },
+    ],
+  ];
+  for (const [name, text, warnings, changes] of table) {
+    await t.step(name, () => {
+      const r = checkConfig(text, FILE, ORIGIN);
+      assert.equal(r.error, null);
+      assert.deepEqual(r.warnings, warnings);
+      assert.deepEqual(withoutSwarmValue(r.settings), settings(changes));
+    });
+  }
+});
+
+Deno.test("checkConfig() reports a capital key of the wrong type, naming the capital key", async (t) => {
+  const load = `Cannot load config file ${FILE}: `;
+  const table: [string, string, string][] = [
+    [
+      "a top-level key",
+      "DISABLE-REQUIRE = 5\n",
+      `${load}"DISABLE-REQUIRE" must be a boolean (line 1)`,
+    ],
+    [
+      "a key in a capital table",
+      "# c\n[NVIDIA-CONTAINER-CLI]\nload-kmods = 0\n",
+      `${load}"NVIDIA-CONTAINER-CLI.load-kmods" must be a boolean (line 3)`,
+    ],
+  ];
+  for (const [name, text, error] of table) {
+    await t.step(name, () => {
+      const r = checkConfig(text, FILE, ORIGIN);
+      assert.equal(r.error, error);
+      assert.deepEqual(r.settings, []);
+    });
+  }
+});
+
+Deno.test("checkConfig() refuses all inside a supported-driver-capabilities list, with the line", async (t) => {
+  for (const value of ["utility,all", "all,", " all"]) {
+    await t.step(JSON.stringify(value), () => {
+      const r = checkConfig(
+        `# c\nsupported-driver-capabilities = ${JSON.stringify(value)}\n`,
+        FILE,
+        ORIGIN,
+      );
+      assert.equal(
+        r.error,
+        `Cannot load config file ${FILE}: "supported-driver-capabilities" holds "all" inside a` +
+          ' list; expected exactly "all" or a comma-separated list of compute, compat32,' +
+          " graphics, utility, video, display, ngx (line 2)",
+      );
+    });
+  }
+});
+
 Deno.test("checkConfig() reports far unknown keys without a suggestion", async (t) => {
   const table: [string, string, string[]][] = [
     ["top level", "colour = 1\n", [unknown(1, "colour")]],
