@@ -161,6 +161,52 @@ allow-ldconfig-from-container = true
   }
 });
 
+Deno.test("CONFIG_KEYS reads the settings of keys and tables written in capitals", async (t) => {
+  // NVIDIA's go-toml v1 decoding reads the capital spelling too; the
+  // documented one wins when both are present; other case variants are ignored.
+  const table: [string, string, string, unknown][] = [
+    ["a capital top-level key", "DISABLE-REQUIRE = true\n", "disable-require", true],
+    [
+      "a capital table",
+      "[NVIDIA-CONTAINER-CLI]\nno-pivot = true\n",
+      "nvidia-container-cli.no-pivot",
+      true,
+    ],
+    [
+      "a capital key in a capital table",
+      '[NVIDIA-CONTAINER-RUNTIME]\nMODE = "legacy"\n',
+      "nvidia-container-runtime.mode",
+      "legacy",
+    ],
+    [
+      "the documented spelling wins",
+      "disable-require = false\nDISABLE-REQUIRE = true\n",
+      "disable-require",
+      false,
+    ],
+    [
+      "tables are not merged",
+      "[nvidia-container-cli]\nno-pivot = true\n[NVIDIA-CONTAINER-CLI]\nno-cgroups = true\n",
+      "nvidia-container-cli.no-cgroups",
+      false,
+    ],
+    ["a mixed-case key is ignored", "Disable-Require = true\n", "disable-require", false],
+    [
+      "a mixed-case table is ignored",
+      "[Features]\nignore-imex-channel-requests = true\n",
+      "features.ignore-imex-channel-requests",
+      false,
+    ],
+  ];
+  for (const [name, text, key, value] of table) {
+    await t.step(name, () => {
+      const entry = CONFIG_KEYS.find((k) => k.key === key);
+      assert.ok(entry !== undefined);
+      assert.deepEqual(entry.value(parseConfig(text, "/etc/x.toml")), value);
+    });
+  }
+});
+
 Deno.test("CONFIG_KEYS shows the effective cuda-compat-mode and the cli-version", async (t) => {
   const table: [string, string, unknown][] = [
     ["cuda-compat-mode absent: the default", "", "ldconfig"],
