@@ -26,6 +26,7 @@ import {
   fixtureCase,
   fixtureCases,
   judge,
+  minus,
   newTally,
   normalizeArgv,
   NVIDIA_HOOK,
@@ -258,9 +259,10 @@ function example(label: string, r: CaseResult, max: number): string {
   if (r.kinds.includes("env")) {
     const a = r.nvidia.env ?? [];
     const b = r.ours.env ?? [];
-    const only = (x: string[], y: string[]) => x.filter((e) => !y.includes(e));
     lines.push(
-      `      env nvidia-only ${JSON.stringify(only(a, b))} ours-only ${JSON.stringify(only(b, a))}`,
+      `      env nvidia-only ${JSON.stringify(minus(a, b))} ours-only ${
+        JSON.stringify(minus(b, a))
+      }`,
     );
   }
   return lines.join("\n");
@@ -318,8 +320,10 @@ async function main(): Promise<void> {
     return { item, r, v };
   });
   let timedOut = 0;
+  const outcomes = new Map<string, number>();
   for (const { item, r, v } of results) {
     if (r.nvidia.timedOut || r.ours.timedOut) timedOut++;
+    outcomes.set(r.nvidia.outcome, (outcomes.get(r.nvidia.outcome) ?? 0) + 1);
     if (r.kinds.length === 0 && v.ok) continue;
     if (o.unmatchedOnly && v.ok) continue;
     const sig = r.kinds.length === 0 ? `agree but ${v.problem}` : signature(r);
@@ -358,6 +362,11 @@ async function main(): Promise<void> {
       tally.compared - tally.differed
     } agreed, ${tally.differed} differed, ` +
       `${tally.failed} not covered by the table${timedOut > 0 ? `, ${timedOut} timed out` : ""}`,
+  );
+  print(
+    `  NVIDIA's outcomes: ${
+      ["cli", "skip", "error"].map((k) => `${k} ${outcomes.get(k) ?? 0}`).join(", ")
+    }`,
   );
   const shownCases = sorted.reduce((n, g) => n + g.count, 0);
   print(

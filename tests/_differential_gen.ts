@@ -810,6 +810,9 @@ export class DiffGen {
         : k.type === "string"
         ? r.pick<Value>([5, true, ["a"], { raw: "1.5" }])
         : r.pick<Value>([{ raw: '"A=1"' }, ["NOEQ"], ["=v"], ["A=1", ""], { raw: "[1, 2]" }]);
+      // Replacing a valid setting of that key (twice would be a TOML error, not a type error).
+      const at = settings.findIndex((s) => s.table === k.table && s.key === k.key);
+      if (at >= 0) settings.splice(at, 1);
       settings.push({ table: k.table, key: k.key, value: wrong });
     }
     if (settings.length === 0) settings.push(r.pick(TOLERATED));

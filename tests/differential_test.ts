@@ -264,7 +264,13 @@ Deno.test({
       `differential: ${runnable.length} fixture bundles compared, ${untranslated.length} not ` +
         `translated, ${outOfScope} out of scope (not prestart)`,
     );
-    for (const f of untranslated) if ("skip" in f) note(`  not translated: ${f.name}: ${f.skip}`);
+    const reasons = new Map<string, string[]>();
+    for (const f of untranslated) {
+      if ("skip" in f) reasons.set(f.skip, [...(reasons.get(f.skip) ?? []), f.name]);
+    }
+    for (const [why, names] of reasons) {
+      note(`  not translated (${names.length}), ${why}: ${names.join(", ")}`);
+    }
     const tally = newTally(DIVERGENCES);
     const failures: Failure[] = [];
     await pool(runnable, diffJobs(), async (f) => {
