@@ -600,7 +600,7 @@ export function fixtureCase(name: string): FixtureCase {
     };
   }
   // A version the config states (nvidia-container-runtime-hook.cli-version) is used instead.
-  const pinned = /^\s*cli-version\s*=\s*"([^"]*)"/m.exec(config ?? "")?.[1];
+  const pinned = /^\s*cli-version\s*=\s*"(\d+\.\d+\.\d+)"/m.exec(config ?? "")?.[1];
   if (!compatibleCli(pinned ?? c.cliVersion)) {
     return {
       name,
