@@ -48,12 +48,14 @@ export const LDCONFIG = "/sbin/ldconfig";
  * ```ts
  * ldconfigOption(undefined, (p) => p === "/sbin/ldconfig"); // "@/sbin/ldconfig"
  * ldconfigOption(undefined, () => true); // "@/sbin/ldconfig.real"
- * ldconfigOption("@/usr/sbin/ldconfig", () => true); // "@/usr/sbin/ldconfig"
+ * ldconfigOption("@/usr/sbin/ldconfig", () => false); // "@/usr/sbin/ldconfig"
+ * ldconfigOption("", () => false); // "@/sbin/ldconfig"
  * ```
  */
 export function ldconfigOption(
   value: string | undefined,
   exists: (hostPath: string) => boolean,
 ): string {
-  return normalizeLdconfig(value ?? `@${LDCONFIG}`, exists) as string;
+  const configured = value === undefined || value === "" ? `@${LDCONFIG}` : value;
+  return normalizeLdconfig(configured, exists) as string;
 }

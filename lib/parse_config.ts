@@ -47,8 +47,12 @@ interface Where {
   table: Doc;
 }
 
+/** The error for `key` of `where`, named as the file spells it (capitals, say). */
 function fail(where: Where, key: string, detail: string): InputError {
-  return new InputError(`Cannot load config file ${where.file}: "${where.prefix}${key}" ${detail}`);
+  const name = keySpelling(where.table, key) ?? key;
+  return new InputError(
+    `Cannot load config file ${where.file}: "${where.prefix}${name}" ${detail}`,
+  );
 }
 
 /** The sub-table `key` of `where` (see {@linkcode keySpelling}); an empty table when absent. */
