@@ -95,6 +95,7 @@ function report(fields: Partial<ExplainReport>): ExplainReport {
     argv: null,
     notes: [],
     warnings: [],
+    divergences: [],
     error: null,
     ...fields,
   };
@@ -868,6 +869,7 @@ Deno.test("explainReport() output is plain JSON data", () => {
     "cli",
     "config",
     "devices",
+    "divergences",
     "error",
     "imex",
     "legacy",
@@ -907,4 +909,60 @@ Deno.test("envWarnings() catches a misspelling three edits away in NVIDIA_* name
     envWarnings(new Map([["NVIDIA_DRIVER_CAPABILITY", "compute"]]), true, hookConfig()),
     ["NVIDIA_DRIVER_CAPABILITY has no effect; did you mean NVIDIA_DRIVER_CAPABILITIES?"],
   );
+});
+
+Deno.test("explainReport() lists the divergence rows the container meets", async (t) => {
+  const spec = (env: string[]) =>
+    JSON.stringify({ ociVersion: "1.0.2", process: { env }, root: { path: "rootfs" } });
+  const report = (texts: NonNullable<Parameters<typeof explainReport>[0]["texts"]>) =>
+    explainReport({ configFile: null, configOrigin: "built-in defaults", texts }).divergences;
+  await t.step("a repeated device meets duplicate-devices", () => {
+    const rows = report({ spec: spec(["NVIDIA_VISIBLE_DEVICES=0,0"]) });
+    assert.deepEqual(rows, [{
+      id: "duplicate-devices",
+      nvidia: "blanks the earlier copies of a repeated device (0,0 gives --device=,0)",
+      ours: "drops repeats, keeping the first",
+      why: "the CLI cannot take an empty device name",
+    }]);
+  });
+  await t.step("two requirements meet requirement-order (a normalised row is shown)", () => {
+    const rows = report({ spec: spec(["NVIDIA_REQUIRE_A=a", "NVIDIA_REQUIRE_B=b"]) });
+    assert.deepEqual(rows.map((r) => r.id), ["requirement-order"]);
+  });
+  await t.step("a row recording the same decision is not shown", () => {
+    const rows = report({
+      spec: spec(["NVIDIA_VISIBLE_DEVICES=0"]),
+      config: 'supported-driver-capabilities = "utility,all"\n',
+    });
+    assert.deepEqual(rows, []);
+  });
+  await t.step("a plain GPU container meets none", () => {
+    assert.deepEqual(report({ spec: spec(["NVIDIA_VISIBLE_DEVICES=0"]) }), []);
+  });
+  await t.step("without the texts (prestart) nothing is computed", () => {
+    assert.deepEqual(
+      explainReport({ configFile: null, configOrigin: "built-in defaults" }).divergences,
+      [],
+    );
+  });
+});
+
+Deno.test("formatExplain() prints one differs line per divergence row", () => {
+  const r = explainReport({
+    configFile: null,
+    configOrigin: "built-in defaults",
+    texts: {
+      spec: JSON.stringify({
+        ociVersion: "1.0.2",
+        process: { env: ["NVIDIA_VISIBLE_DEVICES=0,0"] },
+        root: { path: "rootfs" },
+      }),
+    },
+  });
+  const lines = formatExplain(r).split("\n").filter((l) => l.startsWith("differs"));
+  assert.deepEqual(lines, [
+    "differs       duplicate-devices: NVIDIA's current hook blanks the earlier copies of a" +
+    " repeated device (0,0 gives --device=,0); this hook drops repeats, keeping the first" +
+    " (the CLI cannot take an empty device name)",
+  ]);
 });

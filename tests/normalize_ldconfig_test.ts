@@ -202,5 +202,6 @@ Deno.test("ldconfigOption() normalises a configured value", async (t) => {
 Deno.test("ldconfigOption() JSDoc examples", () => {
   assert.equal(ldconfigOption(undefined, (p) => p === "/sbin/ldconfig"), "@/sbin/ldconfig");
   assert.equal(ldconfigOption(undefined, () => true), "@/sbin/ldconfig.real");
-  assert.equal(ldconfigOption("@/usr/sbin/ldconfig", () => true), "@/usr/sbin/ldconfig");
+  assert.equal(ldconfigOption("@/usr/sbin/ldconfig", () => false), "@/usr/sbin/ldconfig");
+  assert.equal(ldconfigOption("", () => false), "@/sbin/ldconfig");
 });
