@@ -56,15 +56,12 @@ Deno.test("parseState() accepts surrounding whitespace", () => {
   assert.deepEqual(parseState(' \n\t{"pid":1,"bundle":"/b"}\r\n ', CWD), { pid: 1, bundle: "/b" });
 });
 
-Deno.test("parseState() accepts pids from 1 to 2^31-1 written as integer-valued numbers", async (t) => {
+Deno.test("parseState() accepts pids from 1 to 2^31-1 written as integer literals", async (t) => {
   const table: [string, number][] = [
     ["1", 1],
     ["2", 2],
+    ["4242", 4242],
     ["2147483647", 2147483647],
-    ["1e3", 1000],
-    ["1E3", 1000],
-    ["1.0", 1],
-    ["4.2e1", 42],
   ];
   for (const [pid, expected] of table) {
     await t.step(pid, () => {
@@ -72,6 +69,18 @@ Deno.test("parseState() accepts pids from 1 to 2^31-1 written as integer-valued 
         pid: expected,
         bundle: "/b",
       });
+    });
+  }
+});
+
+Deno.test("parseState() rejects an integer-valued pid written with a fraction or exponent", async (t) => {
+  // NVIDIA's hook decodes the pid into a Go int: only an integer literal.
+  for (const pid of ["4242.0", "4.242e3", "1e3", "1E3", "1e+3", "42E-0", "1.0", "4.2e1", "1.000"]) {
+    await t.step(pid, () => {
+      throwsExactly(
+        () => parseState(`{"pid":${pid},"bundle":"/b"}`, CWD),
+        `${WHERE}"pid" must be written as ${PID_RANGE} (no fraction or exponent), got ${pid}`,
+      );
     });
   }
 });
@@ -128,6 +137,24 @@ Deno.test("parseState() keeps the last value of a repeated key", async (t) => {
   });
   await t.step('{"pid":0,...,"pid":7}', () => {
     assert.deepEqual(parseState('{"pid":0,"bundle":"/b","pid":7}', CWD), { pid: 7, bundle: "/b" });
+  });
+  await t.step('{"pid":4242.0,"pid":7,...}: only the last pid is checked', () => {
+    assert.deepEqual(parseState('{"pid":4242.0,"pid":7,"bundle":"/b"}', CWD), {
+      pid: 7,
+      bundle: "/b",
+    });
+  });
+  await t.step('{"pid":7,"pid":4242.0,...}: the last pid is refused', () => {
+    throwsExactly(
+      () => parseState('{"pid":7,"pid":4242.0,"bundle":"/b"}', CWD),
+      `${WHERE}"pid" must be written as ${PID_RANGE} (no fraction or exponent), got 4242.0`,
+    );
+  });
+  await t.step('{"x":{"pid":1.0},"pid":5,...}: a nested pid is not the state\'s', () => {
+    assert.deepEqual(parseState('{"x":{"pid":1.0},"pid":5,"bundle":"/b"}', CWD), {
+      pid: 5,
+      bundle: "/b",
+    });
   });
 });
 
