@@ -64,7 +64,7 @@ function parseOptions(args: readonly string[]): Options {
     fixtures: false,
     generated: true,
     unmatchedOnly: false,
-    maxGroups: 30,
+    maxGroups: 25,
     exampleChars: 400,
     case: undefined,
     fixture: undefined,
@@ -345,8 +345,10 @@ async function main(): Promise<void> {
     if (size < g.best.size) g.best = { label: item.label, r, size };
   }
   const seconds = (performance.now() - started) / 1000;
+  // Uncovered groups first (what fails the suite), then by size.
   const sorted = [...groups.values()].sort((a, b) =>
-    b.count - a.count || (a.signature < b.signature ? -1 : 1)
+    Number(b.uncovered > 0) - Number(a.uncovered > 0) || b.count - a.count ||
+    (a.signature < b.signature ? -1 : 1)
   );
   const what = [
     o.generated ? `${o.runs} generated cases (seed ${o.seed})` : "",

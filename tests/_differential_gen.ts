@@ -260,7 +260,17 @@ const KEYS: readonly KeySpec[] = [
     key: "supported-driver-capabilities",
     type: "string",
     valid: (g) => {
-      if (g.r.chance(0.25)) return g.r.pick(["all", "", "compute,utility", "ALL", "utility"]);
+      if (g.r.chance(0.3)) {
+        return g.r.pick([
+          "all",
+          "",
+          "compute,utility",
+          "ALL",
+          "utility",
+          "compute,all",
+          "all,utility",
+        ]);
+      }
       return g.capList(false);
     },
   },
@@ -354,6 +364,19 @@ const KEYS: readonly KeySpec[] = [
     valid: (g) => g.r.chance(0.5),
   },
   {
+    // This hook's own keys (NVIDIA's hook ignores them); no log file it could write.
+    table: "nvidia-container-runtime-hook",
+    key: "cli-version",
+    type: "string",
+    valid: (g) => g.r.pick(["1.18.0", "1.17.7", "2.0.0", "", "1.17", "x", "1.17.0"]),
+  },
+  {
+    table: "nvidia-container-runtime-hook",
+    key: "log-file",
+    type: "string",
+    valid: (g) => g.r.pick(["", "decisions.log", "/tmp/nvidia-hook-decisions.log"]),
+  },
+  {
     table: "features",
     key: "ignore-imex-channel-requests",
     type: "bool",
@@ -394,6 +417,18 @@ const TOLERATED: readonly Setting[] = [
   { table: "features", key: "some-other-feature", value: true },
   { table: "nvidia-container-cli", key: "cuda-compat-mode", value: "ldconfig" },
   { table: "", key: "unknown-key", value: 5 },
+  // TOML 1.0 that go-toml v1 cannot decode, in keys the hooks do not read.
+  { table: "nvidia-container-runtime", key: "runtimes", value: { raw: '[["runc"], ["crun"]]' } },
+  {
+    table: "nvidia-container-runtime.modes.cdi",
+    key: "annotation-prefixes",
+    value: { raw: '["a", 1]' },
+  },
+  {
+    table: "nvidia-container-runtime",
+    key: "runtimes",
+    value: { raw: '[\n  "runc",\n  ["crun"],\n]' },
+  },
 ];
 
 /** A TOML basic string. */
@@ -532,6 +567,10 @@ export class DiffGen {
       for (let i = r.between(1, 3); i > 0; i--) {
         add(`NVIDIA_REQUIRE_${r.pick(REQUIRE_NAMES)}`, r.pick(REQUIRE_VALUES));
       }
+    }
+    if (r.chance(0.01)) {
+      // Around the CLI's limit of 32 requirements.
+      for (let i = r.between(30, 34); i > 0; i--) add(`NVIDIA_REQUIRE_R${i}`, `driver>=${400 + i}`);
     }
     if (r.chance(0.15)) add("NVIDIA_DISABLE_REQUIRE", r.pick(BOOL_TEXTS));
     if (r.chance(0.35)) {
