@@ -80,10 +80,10 @@ Deno.test("parseSpec() reads mounts: source and destination, in order", async (t
     [[{ source: null, destination: null }], [{ source: undefined, destination: undefined }]],
     [[{ destination: "/tmp", type: "tmpfs" }], [{ source: undefined, destination: "/tmp" }]],
     [[{ source: "", destination: "" }], [{ source: "", destination: "" }]],
-    [
-      [{ Source: "/dev/null", Destination: "/run/nvidia-container-devices/0" }],
-      [{ source: undefined, destination: undefined }],
-    ],
+    [[{ Type: "bind", Options: ["ro"], source: "/a", destination: "/b" }], [{
+      source: "/a",
+      destination: "/b",
+    }]],
   ];
   for (const [mounts, expected] of table) {
     await t.step(JSON.stringify(mounts) ?? "absent", () => {
@@ -269,26 +269,107 @@ Deno.test("parseSpec() checks ociVersion, process and root in that order", async
   }
 });
 
-Deno.test("parseSpec() matches keys case-sensitively", async (t) => {
-  await t.step("OciVersion", () => {
-    throwsExactly(
-      () => parseSpec('{"OciVersion":"1.0.2","process":{},"root":{"path":"r"}}', FILE, BUNDLE),
-      WHERE + '"ociVersion" is missing; expected a string',
-    );
+Deno.test("parseSpec() refuses a key that differs in case from the OCI name it reads", async (t) => {
+  const CASE = (key: string, where: string, name: string) =>
+    `${WHERE}"${key}"${where} differs in case from the OCI name "${name}"; ` +
+    "OCI keys are case-sensitive";
+  const table: [string, string, string][] = [
+    [
+      '{"OciVersion":"1.0.2","process":{},"root":{"path":"r"}}',
+      "OciVersion",
+      CASE("OciVersion", "", "ociVersion"),
+    ],
+    [
+      '{"ociVersion":"1.0.2","OCIVERSION":"1.0.2","process":{},"root":{"path":"r"}}',
+      "OCIVERSION beside ociVersion",
+      CASE("OCIVERSION", "", "ociVersion"),
+    ],
+    [
+      '{"ociVersion":"1.0.2","Process":{},"root":{"path":"r"}}',
+      "Process",
+      CASE("Process", "", "process"),
+    ],
+    [
+      '{"ociVersion":"1.0.2","process":{},"Root":{"path":"r"}}',
+      "Root",
+      CASE("Root", "", "root"),
+    ],
+    [spec({ Mounts: [] }), "Mounts", CASE("Mounts", "", "mounts")],
+    [spec({ process: { Env: ["A=1"] } }), "Env", CASE("Env", ' in "process"', "env")],
+    [spec({ process: { ENV: ["A=1"] } }), "ENV", CASE("ENV", ' in "process"', "env")],
+    [
+      spec({ process: { env: ["A=1"], Env: ["B=2"] } }),
+      "Env beside env",
+      CASE("Env", ' in "process"', "env"),
+    ],
+    [
+      spec({ process: { Capabilities: { bounding: [] } } }),
+      "Capabilities",
+      CASE("Capabilities", ' in "process"', "capabilities"),
+    ],
+    [
+      spec({ process: { capabilities: { Bounding: ["CAP_SYS_ADMIN"] } } }),
+      "Bounding",
+      CASE("Bounding", ' in "process.capabilities"', "bounding"),
+    ],
+    [spec({ root: { Path: "rootfs" } }), "Path", CASE("Path", ' in "root"', "path")],
+    [
+      spec({
+        mounts: [{ Source: "/dev/null", destination: "/var/run/nvidia-container-devices/0" }],
+      }),
+      "Source",
+      CASE("Source", ' in "mounts[0]"', "source"),
+    ],
+    [
+      spec({ mounts: [{ source: "proc", destination: "/proc" }, { DESTINATION: "/x" }] }),
+      "DESTINATION in the second mount",
+      CASE("DESTINATION", ' in "mounts[1]"', "destination"),
+    ],
+  ];
+  for (const [text, name, message] of table) {
+    await t.step(name, () => {
+      throwsExactly(() => parseSpec(text, FILE, BUNDLE), message);
+    });
+  }
+});
+
+Deno.test("parseSpec() ignores case variants of keys it does not read", async (t) => {
+  const table: [string, Record<string, unknown>][] = [
+    ["Hostname", { Hostname: "x" }],
+    ["process.Args", { process: { env: [], Args: ["sh"] } }],
+    ["process.capabilities.Effective", {
+      process: { env: [], capabilities: { bounding: [], Effective: ["CAP_SYS_ADMIN"] } },
+    }],
+    ["root.Readonly", { root: { path: "rootfs", Readonly: true } }],
+    ["mounts[0].Type", { mounts: [{ Type: "bind", source: "/a", destination: "/b" }] }],
+  ];
+  for (const [name, overrides] of table) {
+    await t.step(name, () => {
+      const got = parseSpec(spec(overrides), FILE, BUNDLE);
+      assert.equal(got.ociVersion, "1.0.2");
+      assert.equal(got.privileged, false);
+    });
+  }
+});
+
+Deno.test("parseSpec() reads the last value of a repeated key", async (t) => {
+  await t.step("process.env", () => {
+    const text =
+      '{"ociVersion":"1.0.2","process":{"env":["A=1"],"env":["B=2"]},"root":{"path":"r"}}';
+    assert.deepEqual([...parseSpec(text, FILE, BUNDLE).env], [["B", "2"]]);
   });
-  await t.step("Process", () => {
-    throwsExactly(
-      () => parseSpec('{"ociVersion":"1.0.2","Process":{},"root":{"path":"r"}}', FILE, BUNDLE),
-      WHERE + '"process" is missing; expected an object',
-    );
+  await t.step("root.path", () => {
+    const text = '{"ociVersion":"1.0.2","process":{},"root":{"path":"a","path":"b"}}';
+    assert.equal(parseSpec(text, FILE, BUNDLE).rootfs, BUNDLE + "/b");
   });
-  await t.step("Env", () => {
-    const got = parseSpec(spec({ process: { Env: ["A=1"] } }), FILE, BUNDLE);
-    assert.equal(got.env.size, 0);
+  await t.step("ociVersion: a wrong type first, a string last", () => {
+    const text = '{"ociVersion":5,"process":{},"root":{"path":"r"},"ociVersion":"1.1.0"}';
+    assert.equal(parseSpec(text, FILE, BUNDLE).ociVersion, "1.1.0");
   });
-  await t.step("Path", () => {
+  await t.step("root.path: a string first, null last", () => {
+    const text = '{"ociVersion":"1.0.2","process":{},"root":{"path":"r","path":null}}';
     throwsExactly(
-      () => parseSpec(spec({ root: { Path: "rootfs" } }), FILE, BUNDLE),
+      () => parseSpec(text, FILE, BUNDLE),
       WHERE + '"root.path" must be a non-empty string, got null',
     );
   });
