@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { hookCommand, launcherEnv, runHook, runningLine, writeFakeCli } from "./_hook.ts";
+import { hostDefaultLdconfig } from "./_cases.ts";
 
 const USAGE = `Usage of nvidia-container-runtime-hook:
   -config string
@@ -206,7 +207,9 @@ Deno.test("main() accepts every flag spelling of Go's flag package", async (t) =
           `${s.tmp}/bin/nvidia-container-cli`,
           "--load-kmods",
           ...tail,
+          `--ldconfig=${hostDefaultLdconfig()}`,
           "--device=0",
+          "--compute",
           "--utility",
           "--pid=4242",
           `${s.tmp}/bundle/rootfs`,
