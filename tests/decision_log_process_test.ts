@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import { launcherEnv, repoDir, runHook, runningLine, writeFakeCli } from "./_hook.ts";
+import { hostDefaultLdconfig } from "./_cases.ts";
 
 const P = "nvidia-container-runtime-hook: ";
 
@@ -84,6 +85,7 @@ function argvFor(s: Setup): string[] {
     s.cli,
     "--load-kmods",
     "configure",
+    `--ldconfig=${hostDefaultLdconfig()}`,
     "--device=0,1",
     "--compute",
     "--utility",
