@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import { repoDir } from "./_hook.ts";
+import { hostDefaultLdconfig } from "./_cases.ts";
 
 interface Run {
   code: number;
@@ -82,6 +83,7 @@ Deno.test("demo shows the CLI call for the GPU and legacy examples and why none 
       stub,
       "--load-kmods",
       "configure",
+      `--ldconfig=${hostDefaultLdconfig()}`,
       "--device=0,1",
       "--compute",
       "--utility",
@@ -90,10 +92,24 @@ Deno.test("demo shows the CLI call for the GPU and legacy examples and why none 
       `${bundles}/example-gpu/rootfs`,
     ]);
     assert.ok(gpu.endsWith("\n  hook exit status 0\n"), gpu);
-    const legacyArgv = under(legacy, ran);
-    assert.ok(legacyArgv.includes("--require=cuda>=9.0"), legacy);
-    assert.ok(legacyArgv.includes("--device=all"), legacy);
-    assert.equal(legacyArgv.length, 14, legacy);
+    // A legacy image: all devices, every capability (sorted by name) and cuda>=9.0.
+    assert.deepEqual(under(legacy, ran), [
+      stub,
+      "--load-kmods",
+      "configure",
+      `--ldconfig=${hostDefaultLdconfig()}`,
+      "--device=all",
+      "--compat32",
+      "--compute",
+      "--display",
+      "--graphics",
+      "--ngx",
+      "--utility",
+      "--video",
+      "--require=cuda>=9.0",
+      "--pid=4242",
+      `${bundles}/example-legacy/rootfs`,
+    ]);
     assert.deepEqual(under(plain, ran), []);
     assert.deepEqual(under(plain, "  the hook's stderr:"), []);
     assert.deepEqual(plain.split("\n").slice(-5), [
