@@ -8,9 +8,13 @@
 import assert from "node:assert/strict";
 import { type FakeCli, launcherEnv, runHook, runningLine, writeFakeCli } from "./_hook.ts";
 import { usage } from "../lib/parse_args.ts";
+import { divergence } from "../lib/divergences.ts";
+import { hostDefaultLdconfig } from "./_cases.ts";
 
 const P = "nvidia-container-runtime-hook: ";
 const USAGE = usage("nvidia-container-runtime-hook");
+/** The --ldconfig option with no ldconfig configured: the host's own. */
+const LDCONFIG = `--ldconfig=${hostDefaultLdconfig()}`;
 const GATE = "accept-nvidia-visible-devices-envvar-when-unprivileged";
 const SEARCHED = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/sbin";
 const SETS_WHY = (is: "is" | "is not", version: string) =>
@@ -103,6 +107,7 @@ function gpuReport(s: Setup, bundle: string, fields: Record<string, unknown> = {
       s.cli.path,
       "--load-kmods",
       "configure",
+      LDCONFIG,
       "--device=0",
       "--compute",
       "--utility",
@@ -112,6 +117,7 @@ function gpuReport(s: Setup, bundle: string, fields: Record<string, unknown> = {
     ],
     notes: [],
     warnings: [],
+    divergences: [],
     error: null,
     ...fields,
   };
@@ -144,6 +150,7 @@ Deno.test("explain --bundle: the text report, --pid=PID, nothing run", async () 
             s.cli.path,
             "--load-kmods",
             "configure",
+            LDCONFIG,
             "--device=0",
             "--compute",
             "--utility",
@@ -410,6 +417,7 @@ Deno.test("explain shows the CLI's version and the compat option it takes, as pr
           "--load-kmods",
           "configure",
           ...outcome,
+          LDCONFIG,
           "--device=0",
           "--compute",
           "--utility",
@@ -618,9 +626,15 @@ Deno.test("explain shows the configured decision log and writes nothing to it", 
       env: s.env,
     });
     assert.deepEqual([json.code, json.stderr], [0, ""]);
+    // log-file is this hook's own key, which NVIDIA's hook ignores: a divergence row.
+    const { nvidia, ours, why } = divergence("own-keys-checked");
     assert.deepEqual(
       JSON.parse(json.stdout),
-      gpuReport(s, b, { config: { file: config, origin: "-config flag" }, log }),
+      gpuReport(s, b, {
+        config: { file: config, origin: "-config flag" },
+        log,
+        divergences: [{ id: "own-keys-checked", nvidia, ours, why }],
+      }),
     );
     const text = await runHook({ args: ["-config", config, "explain", "--bundle", b], env: s.env });
     assert.equal(text.code, 0);
@@ -629,6 +643,16 @@ Deno.test("explain shows the configured decision log and writes nothing to it", 
     assert.ok(at > 0, text.stdout);
     assert.equal(lines[at + 1], row("log", log));
     assert.ok(lines[at + 2]?.startsWith(row("argv", "")), text.stdout);
+    assert.deepEqual(
+      lines.slice(at + 3),
+      [
+        row(
+          "differs",
+          `own-keys-checked: NVIDIA's current hook ${nvidia}; this hook ${ours} (${why})`,
+        ),
+        "",
+      ],
+    );
     assert.throws(() => Deno.statSync(dir), Deno.errors.NotFound);
   } finally {
     removeIfThere(log);
@@ -678,6 +702,7 @@ Deno.test("explain --bundle of a missing directory: the error in the report, exi
       argv: null,
       notes: [],
       warnings: [],
+      divergences: [],
       error,
     });
   } finally {
