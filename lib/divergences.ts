@@ -116,7 +116,7 @@ export const DIVERGENCES: readonly Divergence[] = [
     kind: "excuse",
     spec: "4.2",
     nvidia: "decodes config.json leniently (trailing data, keys in any case, no root or an" +
-      " empty root.path) and goes on",
+      " empty root.path, null mounts) and goes on",
     ours: "refuses it with one line naming the field",
     why: "OCI keys are case-sensitive and a bundle without a root has no rootfs to configure;" +
       " the CLI would be pointed at the wrong directory",
@@ -232,7 +232,15 @@ export const DIVERGENCES: readonly Divergence[] = [
     nvidia: "ignores nvidia-container-cli.alpha-merge-visible-devices-envvars",
     ours: "honours it, as the 2020 hook did",
     why: "hosts configured for the 2020 hook keep their device requests",
-    differs: ["argv", "skip->cli", "cli->skip", "skip->error", "cli->error"],
+    differs: [
+      "argv",
+      "skip->cli",
+      "cli->skip",
+      "skip->error",
+      "cli->error",
+      "error->skip",
+      "error->cli",
+    ],
   },
   {
     id: "environment-replaces",
@@ -456,6 +464,8 @@ const CONDITIONS: Record<DivergenceId, (v: View) => boolean> = {
     const spec = v.spec.value;
     const root = spec.root;
     if (!isObject(root) || root.path === "" || root.path === undefined) return true;
+    // A null mount: Go decodes it as an empty mount; ours wants an object.
+    if (Array.isArray(spec.mounts) && spec.mounts.some((m) => m === null)) return true;
     const known = ["ociVersion", "process", "root", "mounts", "env", "capabilities", "path"];
     return walk(spec, (node) =>
       isObject(node) &&

@@ -415,20 +415,23 @@ export function judge(
   }
   if (r.kinds.length === 0) return { matched, covering: [], ok: true };
   const rows = new Map(table.map((d) => [d.id, d]));
-  const covering = matched.filter((id) => {
-    const row = rows.get(id);
-    return row !== undefined && r.kinds.every((k) => row.differs.includes(k));
-  });
-  if (covering.length > 0) return { matched, covering, ok: true };
+  // Each kind of difference must be listed by some row the case meets (a
+  // case can meet two rules at once: a relative root.path and a replaced
+  // environment variable, say).
+  const covering = matched.filter((id) =>
+    r.kinds.some((k) => rows.get(id)?.differs.includes(k) === true)
+  );
+  const uncovered = r.kinds.filter((k) =>
+    !covering.some((id) => rows.get(id)?.differs.includes(k) === true)
+  );
+  if (uncovered.length === 0) return { matched, covering, ok: true };
   return {
     matched,
     covering,
     ok: false,
     problem: matched.length === 0
       ? `differ (${r.kinds.join(", ")}) and no divergence row matches`
-      : `differ (${r.kinds.join(", ")}) and no matched row (${
-        matched.join(", ")
-      }) lists every kind`,
+      : `differ (${uncovered.join(", ")}) and no matched row (${matched.join(", ")}) lists it`,
   };
 }
 

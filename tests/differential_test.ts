@@ -168,11 +168,12 @@ Deno.test("minus() and firstArgvDifference() compare as multisets and after norm
   });
 });
 
-Deno.test("judge() passes a difference only when a matched row lists every kind", async (t) => {
+Deno.test("judge() passes a difference only when every kind is listed by a matched row", async (t) => {
   const table: Row[] = [
     { id: "argv-only", differs: ["argv"] },
     { id: "argv-env", differs: ["argv", "env"] },
     { id: "refuses", differs: ["cli->error"] },
+    { id: "env-only", differs: ["env"] },
   ];
   const seen = { args: [], state: "{}", spec: undefined, config: undefined };
   const result = (kinds: DiffKind[], timedOut = false): CaseResult => {
@@ -194,6 +195,8 @@ Deno.test("judge() passes a difference only when a matched row lists every kind"
     ["argv, a row for argv", ["argv"], ["argv-only"], true],
     ["argv and env, a row for argv only", ["argv", "env"], ["argv-only"], false],
     ["argv and env, one row for both", ["argv", "env"], ["argv-only", "argv-env"], true],
+    ["argv and env, one row for each", ["argv", "env"], ["argv-only", "env-only"], true],
+    ["argv and env, rows for env only", ["argv", "env"], ["env-only"], false],
     ["an outcome the row does not list", ["skip->error"], ["refuses"], false],
     ["an unknown id", ["argv"], ["no-such-row"], false],
   ];
