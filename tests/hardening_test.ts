@@ -20,9 +20,12 @@ import {
   writeFakeCli,
 } from "./_hook.ts";
 import { HOOK_PERMISSIONS } from "../scripts/_hook_permissions.ts";
+import { hostDefaultLdconfig } from "./_cases.ts";
 
 const P = "nvidia-container-runtime-hook: ";
 const MiB = 1024 * 1024;
+/** The --ldconfig option with no ldconfig configured: the host's own. */
+const LDCONFIG = `--ldconfig=${hostDefaultLdconfig()}`;
 /** What the CLI search appends to the hook's PATH `${tmp}/bin:/usr/bin:/bin`. */
 const DEFAULT_DIRS_LEFT = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/sbin";
 
@@ -86,7 +89,9 @@ function argvFor(s: Setup, rootfs: string): string[] {
     `${s.tmp}/bin/nvidia-container-cli`,
     "--load-kmods",
     "configure",
+    LDCONFIG,
     "--device=0",
+    "--compute",
     "--utility",
     "--pid=4242",
     rootfs,
@@ -124,7 +129,14 @@ Deno.test("main() gives the CLI exactly the hook's environment, never the contai
   // The host's own NVIDIA_* variable is the hook's, and reaches the CLI unchanged.
   s.hookEnv["NVIDIA_DRIVER_CAPABILITIES"] = "host-value";
   s.hookEnv["HOST_ONLY"] = "1";
-  const tail = ["--device=0", "--compute", "--utility", "--require=cuda>=11.0", "--pid=4242"];
+  const tail = [
+    LDCONFIG,
+    "--device=0",
+    "--compute",
+    "--utility",
+    "--require=cuda>=11.0",
+    "--pid=4242",
+  ];
   try {
     await t.step("CLI found by the PATH search: PATH is the search list", async () => {
       const r = await s.run();
@@ -158,7 +170,13 @@ Deno.test("main() gives the CLI exactly the hook's environment, never the contai
             config: `${s.tmp}/c.toml`,
           }),
         ]);
-        assert.deepEqual(s.cli.argv()?.slice(3), [...tail, `${s.bundle}/rootfs`]);
+        assert.deepEqual(s.cli.argv(), [
+          s.cli.path,
+          "--load-kmods",
+          "configure",
+          ...tail,
+          `${s.bundle}/rootfs`,
+        ]);
         assert.deepEqual(s.cli.env(), s.hookEnv);
       },
     );
@@ -214,7 +232,9 @@ Deno.test("main() keeps container values that look like options inside one argv 
       `${s.tmp}/bin/nvidia-container-cli`,
       "--load-kmods",
       "configure",
+      LDCONFIG,
       "--device=--no-cgroups,-x,configure",
+      "--compute",
       "--utility",
       "--require=--pid=1",
       "--require=x\n--no-pivot",
