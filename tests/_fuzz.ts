@@ -212,6 +212,9 @@ const JSON_NUMBERS: readonly string[] = [
   "1.0",
   "1e3",
   "4.2e1",
+  "4242.0",
+  "4.242e3",
+  "1E3",
   "1e400",
   "-1e400",
   "9007199254740993",
@@ -620,6 +623,36 @@ export class Gen extends Rng {
     }
   }
 
+  /**
+   * An OCI key as written, or rarely a variant differing only in case
+   * (`Env`, `ENV`), which the hook refuses.
+   */
+  spell(key: string): string {
+    if (!this.chance(0.015)) return key;
+    return this.chance(0.5) ? key.toUpperCase() : key[0]!.toUpperCase() + key.slice(1);
+  }
+
+  /** `mounts`: objects with a source and a destination, or anything. */
+  mounts(): string {
+    if (this.chance(0.2)) return this.anyJson();
+    const items: string[] = [];
+    for (let i = this.between(0, 3); i > 0; i--) {
+      const entries: [string, string][] = [];
+      if (this.chance(0.9)) entries.push([this.spell("source"), this.jsonString(this.path())]);
+      if (this.chance(0.9)) {
+        entries.push([
+          this.spell("destination"),
+          this.jsonString(
+            this.chance(0.5) ? `/var/run/nvidia-container-devices/${this.int(4)}` : this.path(),
+          ),
+        ]);
+      }
+      if (this.chance(0.3)) entries.push(["type", this.jsonString("bind")]);
+      items.push(this.object(this.shuffle(entries)));
+    }
+    return this.array(items);
+  }
+
   /** The text of a container state: mostly well-formed, any JSON type in any field. */
   stateText(): string {
     if (this.chance(0.05)) return this.anyJson();
@@ -735,7 +768,9 @@ export class Gen extends Rng {
       case 2: {
         const entries: [string, string][] = [];
         for (const set of ["bounding", "effective", "inheritable", "permitted", "ambient"]) {
-          if (this.chance(0.5)) entries.push([set, this.chance(0.9) ? list() : this.anyJson(1)]);
+          if (this.chance(0.5)) {
+            entries.push([this.spell(set), this.chance(0.9) ? list() : this.anyJson(1)]);
+          }
         }
         return this.object(entries);
       }
@@ -750,7 +785,7 @@ export class Gen extends Rng {
     const entries: [string, string][] = [];
     if (this.chance(0.95)) {
       entries.push([
-        "ociVersion",
+        this.spell("ociVersion"),
         this.chance(0.8)
           ? this.jsonString(this.pick(VERSIONS))
           : this.chance(0.5)
@@ -764,7 +799,7 @@ export class Gen extends Rng {
         if (this.chance(0.9)) {
           const r = this.int(20);
           process.push([
-            "env",
+            this.spell("env"),
             r < 17
               ? this.array(this.envEntries().map((e) => JSON.stringify(e)))
               : r < 18
@@ -772,10 +807,10 @@ export class Gen extends Rng {
               : this.anyJson(),
           ]);
         }
-        if (this.chance(0.5)) process.push(["capabilities", this.capabilities()]);
+        if (this.chance(0.5)) process.push([this.spell("capabilities"), this.capabilities()]);
         if (this.chance(0.3)) process.push(["args", this.anyJson()]);
         if (this.chance(0.1)) process.push(["__proto__", '{"env":["NVIDIA_VISIBLE_DEVICES=all"]}']);
-        entries.push(["process", this.object(this.shuffle(process))]);
+        entries.push([this.spell("process"), this.object(this.shuffle(process))]);
       } else {
         entries.push(["process", this.anyJson()]);
       }
@@ -784,16 +819,19 @@ export class Gen extends Rng {
       if (this.chance(0.9)) {
         const root: [string, string][] = [];
         if (this.chance(0.95)) {
-          root.push(["path", this.chance(0.9) ? this.jsonString(this.path()) : this.anyJson()]);
+          root.push([
+            this.spell("path"),
+            this.chance(0.9) ? this.jsonString(this.path()) : this.anyJson(),
+          ]);
         }
         if (this.chance(0.3)) root.push(["readonly", this.pick(["true", "false", "1"])]);
-        entries.push(["root", this.object(root)]);
+        entries.push([this.spell("root"), this.object(root)]);
       } else {
         entries.push(["root", this.anyJson()]);
       }
     }
     const noise: [string, () => string][] = [
-      ["mounts", () => this.anyJson()],
+      [this.spell("mounts"), () => this.mounts()],
       ["hooks", () => this.anyJson()],
       ["annotations", () => this.anyJson(4)],
       ["__proto__", () => '{"ociVersion":"1.0.2","polluted":true}'],
