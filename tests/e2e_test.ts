@@ -32,6 +32,7 @@ import {
   writeBundle,
 } from "./_e2e.ts";
 import { runningLine } from "./_hook.ts";
+import { hostDefaultLdconfig } from "./_cases.ts";
 
 /** Longest a container start may take (the hook from source included). */
 const START_TIMEOUT_MS = 60_000;
@@ -70,7 +71,11 @@ const UNTOUCHED_PROBE = [
   "",
 ].join("\n");
 
-const ALL_CAPABILITIES = ["compute", "compat32", "graphics", "utility", "video", "display", "ngx"];
+/** Every capability, in the order the hook passes them: sorted by name. */
+const ALL_CAPABILITIES = ["compat32", "compute", "display", "graphics", "ngx", "utility", "video"];
+
+/** The --ldconfig option with no ldconfig configured: the host's own. */
+const LDCONFIG = `--ldconfig=${hostDefaultLdconfig()}`;
 
 const GPU_ENV = [
   "NVIDIA_VISIBLE_DEVICES=0,1",
@@ -387,6 +392,7 @@ function gpuCall(s: Suite, r: Started): string[] {
     s.cli,
     "--load-kmods",
     "configure",
+    LDCONFIG,
     "--device=0,1",
     "--compute",
     "--utility",
@@ -417,6 +423,7 @@ e2e("a legacy CUDA image gets all devices", async (s, rt) => {
     s.cli,
     "--load-kmods",
     "configure",
+    LDCONFIG,
     "--device=all",
     ...ALL_CAPABILITIES.map((c) => `--${c}`),
     "--require=cuda>=10.2",
