@@ -39,7 +39,7 @@ export interface ArgvOptions {
  * @example
  * ```ts
  * buildArgv(defaultHookConfig(), decision, { cliPath: "/usr/bin/nvidia-container-cli", debugFlag: false, pid: 42, rootfs: "/b/rootfs" });
- * // ["/usr/bin/nvidia-container-cli", "--load-kmods", "configure", "--device=0", "--utility", "--pid=42", "/b/rootfs"]
+ * // ["/usr/bin/nvidia-container-cli", "--load-kmods", "configure", "--device=0", "--compute", "--utility", "--pid=42", "/b/rootfs"]
  * ```
  */
 export function buildArgv(

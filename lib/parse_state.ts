@@ -39,6 +39,44 @@ function optionalString(state: Record<string, unknown>, key: string): string | u
   return v;
 }
 
+const SPACE = " \t\r\n";
+
+/**
+ * The raw texts of the scalar values (numbers, booleans; not strings, `null`,
+ * objects or arrays) of every occurrence of the top-level `key` in the text
+ * of a JSON object, found by scanning (no recursion: nesting depth costs
+ * nothing). The text must be valid JSON.
+ */
+function topLevelValues(text: string, key: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+      const token = text.slice(i, j + 1);
+      i = j + 1;
+      if (depth !== 1) continue;
+      let k = i;
+      while (k < text.length && SPACE.includes(text[k] as string)) k++;
+      if (text[k] !== ":" || JSON.parse(token) !== key) continue;
+      k++;
+      while (k < text.length && SPACE.includes(text[k] as string)) k++;
+      let e = k;
+      while (e < text.length && !(",}]" + SPACE).includes(text[e] as string)) e++;
+      const raw = text.slice(k, e);
+      if (raw !== "" && raw !== "null" && !'"{['.includes(raw[0] as string)) out.push(raw);
+      continue;
+    }
+    if (c === "{" || c === "[") depth++;
+    else if (c === "}" || c === "]") depth--;
+    i++;
+  }
+  return out;
+}
+
 /**
  * Parses the state JSON: one object with an integer `pid` from 1 to
  * 2^31-1 and a `bundle` (or, when that is absent, `null` or empty, the
@@ -53,17 +91,7 @@ function optionalString(state: Record<string, unknown>, key: string): string | u
  * ```
  */
 export function parseState(text: string, cwd: string): ContainerState {
-  // The pid's text: Go's decoder (NVIDIA's hook) takes only integer literals,
-  // not 4242.0 or 4.242e3.
-  let pidSource: string | undefined;
-  const pidSources = new WeakMap<object, string | undefined>();
-  const parsed = parseJson(text, function (this: unknown, key, value, context) {
-    if (key === "pid" && typeof value === "number" && isObject(this)) {
-      pidSources.set(this, context?.source);
-    }
-    if (key === "" && isObject(value)) pidSource = pidSources.get(value);
-    return value;
-  });
+  const parsed = parseJson(text);
   if (!parsed.ok) throw fail(parsed.reason);
   const state = parsed.value;
   if (!isObject(state)) throw fail(`expected a JSON object, got ${jsonType(state)}`);
@@ -73,10 +101,13 @@ export function parseState(text: string, cwd: string): ContainerState {
     const got = typeof pid === "number" ? String(pid) : jsonType(pid);
     throw fail(`"pid" must be an integer from 1 to ${MAX_PID}, got ${got}`);
   }
-  if (pidSource !== undefined && !/^[0-9]+$/.test(pidSource)) {
+  // Go's decoder (NVIDIA's hook) takes only integer literals, in every
+  // occurrence of the key: not 4242.0 or 4.242e3.
+  const literal = topLevelValues(text, "pid").find((raw) => !/^-?[0-9]+$/.test(raw));
+  if (literal !== undefined) {
     throw fail(
       `"pid" must be written as an integer from 1 to ${MAX_PID} (no fraction or exponent),` +
-        ` got ${pidSource.slice(0, 64)}`,
+        ` got ${literal.slice(0, 64)}`,
     );
   }
   const bundle = optionalString(state, "bundle");

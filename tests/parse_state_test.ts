@@ -138,11 +138,15 @@ Deno.test("parseState() keeps the last value of a repeated key", async (t) => {
   await t.step('{"pid":0,...,"pid":7}', () => {
     assert.deepEqual(parseState('{"pid":0,"bundle":"/b","pid":7}', CWD), { pid: 7, bundle: "/b" });
   });
-  await t.step('{"pid":4242.0,"pid":7,...}: only the last pid is checked', () => {
-    assert.deepEqual(parseState('{"pid":4242.0,"pid":7,"bundle":"/b"}', CWD), {
-      pid: 7,
-      bundle: "/b",
-    });
+  await t.step('{"pid":4242.0,"pid":7,...}: every pid is written as Go decodes it', () => {
+    // Go's decoder decodes each occurrence and reports the first type error.
+    assert.throws(
+      () => parseState('{"pid":4242.0,"pid":7,"bundle":"/b"}', CWD),
+      new InputError(
+        'Cannot parse container state on stdin: "pid" must be written as an integer from 1 to' +
+          " 2147483647 (no fraction or exponent), got 4242.0",
+      ),
+    );
   });
   await t.step('{"pid":7,"pid":4242.0,...}: the last pid is refused', () => {
     throwsExactly(
