@@ -511,8 +511,20 @@ export async function runPod(
   return run;
 }
 
-/** StopPodSandbox and RemovePodSandbox (which removes its containers). */
+/**
+ * StopPodSandbox and RemovePodSandbox (which removes its containers). A stop
+ * that races a container's own exit (`ttrpc: closed`) is tried again, up
+ * to 5 times, as the kubelet does.
+ */
 export async function removePod(c: Containerd, sandboxId: string): Promise<void> {
-  await c.cri.call("StopPodSandbox", { pod_sandbox_id: sandboxId });
+  for (let attempt = 1;; attempt++) {
+    try {
+      await c.cri.call("StopPodSandbox", { pod_sandbox_id: sandboxId });
+      break;
+    } catch (e) {
+      if (!(e instanceof CriError) || attempt >= 5) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
   await c.cri.call("RemovePodSandbox", { pod_sandbox_id: sandboxId });
 }
