@@ -57,6 +57,7 @@ import {
   writeImageArchive,
 } from "./_cri.ts";
 import type { InstallLayout } from "../scripts/install.ts";
+import { repoDir } from "./_hook.ts";
 
 const HOOK_NAME = "nvidia-container-runtime-hook";
 const PROBE = 'cat /mnt/argv 2>/dev/null || echo "no argv"';
@@ -65,6 +66,44 @@ const NO_ARGV = "no argv\n";
 const PAUSE_IMAGE = "localhost/cri-pause:1";
 const IMAGE = "localhost/cri-busybox:1";
 const CUDA_IMAGE = "localhost/cri-cuda:1";
+
+/** The node's paths as docs/kubernetes.md gives them (the suite uses its own). */
+interface NodePaths {
+  hook: string;
+  hookConfig: string;
+  spec: string;
+  /** The config print-containerd-config merges into. */
+  from: string;
+}
+
+const DOC_PATHS: NodePaths = {
+  hook: "/usr/bin/nvidia-container-runtime-hook",
+  hookConfig: "/etc/nvidia-container-runtime/config.toml",
+  spec: "/etc/containerd/nvidia-base-spec.json",
+  from: "/etc/containerd/config.toml.orig",
+};
+
+/** print-base-spec's arguments, as the docs give them. */
+function baseSpecArgs(p: NodePaths): string[] {
+  return [
+    "print-base-spec",
+    "--path",
+    p.hook,
+    "--env",
+    `NVIDIA_CTK_CONFIG_FILE_PATH=${p.hookConfig}`,
+  ];
+}
+
+/** print-containerd-config's arguments, as the docs give them, with `extra` flags. */
+function containerdConfigArgs(p: NodePaths, extra: string[] = []): string[] {
+  return ["print-containerd-config", "--base-runtime-spec", p.spec, ...extra, "--from", p.from];
+}
+
+/** The hook config lines of the `volume-mounts` handler (docs/kubernetes.md's isolation config). */
+const ISOLATION = [
+  "accept-nvidia-visible-devices-as-volume-mounts = true",
+  "accept-nvidia-visible-devices-envvar-when-unprivileged = false",
+];
 
 /** The CLI version the hook configs pin (so the stand-in needs no `--version`). */
 const CLI_VERSION = "1.18.0";
@@ -172,50 +211,39 @@ async function setUp(): Promise<Suite> {
   Deno.writeTextFileSync(hookConfigs.nvidia, hookConfig(cli, []));
   Deno.writeTextFileSync(
     hookConfigs["nvidia-mounts"],
-    hookConfig(cli, [
-      "accept-nvidia-visible-devices-as-volume-mounts = true",
-      "accept-nvidia-visible-devices-envvar-when-unprivileged = false",
-    ]),
+    hookConfig(cli, ISOLATION),
   );
   // The node's side, as docs/kubernetes.md gives it.
   const specs = {
     nvidia: `${dir}/nvidia-base-spec.json`,
     "nvidia-mounts": `${dir}/nvidia-mounts-base-spec.json`,
   };
+  const node = (name: "nvidia" | "nvidia-mounts", from: string): NodePaths => ({
+    hook: layout.launcher,
+    hookConfig: hookConfigs[name],
+    spec: specs[name],
+    from,
+  });
   for (const name of ["nvidia", "nvidia-mounts"] as const) {
     const text = await hook(
       layout,
-      [
-        "print-base-spec",
-        "--path",
-        layout.launcher,
-        "--env",
-        `NVIDIA_CTK_CONFIG_FILE_PATH=${hookConfigs[name]}`,
-      ],
+      baseSpecArgs(node(name, "")),
       `${shellQuote(tools.ctr)} oci spec`,
     );
     Deno.writeTextFileSync(specs[name], text);
   }
   const p = containerdPaths(dir);
   Deno.writeTextFileSync(`${dir}/node.toml`, baseContainerdConfig(dir, PAUSE_IMAGE));
-  const first = await hook(layout, [
-    "print-containerd-config",
-    "--base-runtime-spec",
-    specs.nvidia,
-    "--from",
-    `${dir}/node.toml`,
-  ]);
+  const first = await hook(layout, containerdConfigArgs(node("nvidia", `${dir}/node.toml`)));
   Deno.writeTextFileSync(`${dir}/node-1.toml`, first);
-  const second = await hook(layout, [
-    "print-containerd-config",
-    "--base-runtime-spec",
-    specs["nvidia-mounts"],
-    "--runtime-name",
-    "nvidia-mounts",
-    "--set-as-default",
-    "--from",
-    `${dir}/node-1.toml`,
-  ]);
+  const second = await hook(
+    layout,
+    containerdConfigArgs(node("nvidia-mounts", `${dir}/node-1.toml`), [
+      "--runtime-name",
+      "nvidia-mounts",
+      "--set-as-default",
+    ]),
+  );
   Deno.writeTextFileSync(p.config, second);
   const c = containerd = await startContainerd(tools, dir);
   Deno.mkdirSync(`${dir}/images`);
@@ -310,6 +338,43 @@ function assertRan(s: Suite, run: PodRun, argv: string[] | "none"): void {
   // Never for the pod's sandbox (whose image asks for every GPU).
   assert.deepEqual(cliCalls(s).filter((r) => r.includes(run.sandboxId)), []);
 }
+
+/** The fenced blocks of docs/kubernetes.md that follow a `<!-- cri: NAME -->` marker. */
+function docBlocks(): Map<string, string> {
+  const text = Deno.readTextFileSync(`${repoDir()}/docs/kubernetes.md`);
+  const out = new Map<string, string>();
+  for (
+    const m of text.matchAll(/^( *)<!-- cri: ([a-z-]+) -->\n\n\1```[a-z]*\n([\s\S]*?)\1```$/gm)
+  ) {
+    const indent = m[1] as string;
+    const body = (m[3] as string).split("\n").map((l) =>
+      l.startsWith(indent) ? l.slice(indent.length) : l
+    );
+    out.set(m[2] as string, body.join("\n"));
+  }
+  return out;
+}
+
+Deno.test("cri: docs/kubernetes.md gives the commands and settings this suite runs", () => {
+  const blocks = docBlocks();
+  assert.deepEqual([...blocks.keys()], ["node-install", "runtime-class", "isolation-config"]);
+  const q = (words: string[]) => words.join(" ");
+  assert.equal(
+    blocks.get("node-install"),
+    [
+      `cp /etc/containerd/config.toml ${DOC_PATHS.from}`,
+      `ctr oci spec | ${HOOK_NAME} ${q(baseSpecArgs(DOC_PATHS))} >${DOC_PATHS.spec}`,
+      `${HOOK_NAME} ${q(containerdConfigArgs(DOC_PATHS))} >/etc/containerd/config.toml`,
+      "systemctl restart containerd",
+      "",
+    ].join("\n"),
+  );
+  assert.equal(
+    blocks.get("runtime-class"),
+    "apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata:\n  name: nvidia\nhandler: nvidia\n",
+  );
+  assert.equal(blocks.get("isolation-config"), `${ISOLATION.join("\n")}\n`);
+});
 
 criCase(
   "the node's config, merged by print-containerd-config --from, registers both handlers",
