@@ -17,7 +17,14 @@ function isTable(v: unknown): v is TomlTable {
     !(v instanceof TomlFloat);
 }
 
-/** A key: bare when it can be, else a basic string. */
+/**
+ * A key: bare when it can be, else a basic string.
+ *
+ * @example
+ * ```ts
+ * formatKey("io.containerd.grpc.v1.cri"); // '"io.containerd.grpc.v1.cri"'
+ * ```
+ */
 export function formatKey(key: string): string {
   return BARE_KEY.test(key) ? key : formatString(key);
 }
