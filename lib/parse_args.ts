@@ -15,7 +15,14 @@ export const COMMANDS = ["prestart", "poststart", "poststop"] as const;
 export type Command = typeof COMMANDS[number];
 
 /** The operator commands (arguments parsed by `parseCommandArgs`). */
-export const OPERATOR_COMMANDS = ["explain", "check-config", "print-oci-hook", "doctor"] as const;
+export const OPERATOR_COMMANDS = [
+  "explain",
+  "check-config",
+  "print-oci-hook",
+  "print-base-spec",
+  "print-containerd-config",
+  "doctor",
+] as const;
 
 /** One of {@linkcode OPERATOR_COMMANDS}. */
 export type OperatorCommand = typeof OPERATOR_COMMANDS[number];
@@ -80,6 +87,11 @@ export function usage(program: string): string {
     "        load the config file prestart would use (or FILE) and report its settings",
     "  print-oci-hook [--path P] [--env KEY=VALUE ...]",
     "        print the OCI hooks.d JSON for podman and CRI-O",
+    "  print-base-spec [--path P] [--env KEY=VALUE ...]",
+    "        print the OCI spec on stdin with this hook in hooks.prestart (containerd base_runtime_spec)",
+    "  print-containerd-config --base-runtime-spec FILE [--runtime-name NAME] [--set-as-default]",
+    "                          [--config-version 2|3] [--from CONFIG]",
+    "        print containerd config registering a runtime handler that starts from FILE",
     "  doctor [--root DIR] [--json]",
     "        check whether this host is ready for GPU containers, and say what to fix",
     "",

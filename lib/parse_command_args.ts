@@ -1,6 +1,6 @@
 /**
  * The arguments of the operator commands (`explain`, `check-config`,
- * `print-oci-hook`, `doctor`), with the same Go `flag` conventions as the global
+ * `print-oci-hook`, `print-base-spec`, `print-containerd-config`, `doctor`), with the same Go `flag` conventions as the global
  * flags. Unlike `prestart`, they reject words they do not know.
  *
  * @module
@@ -9,6 +9,11 @@
 import { type FlagKind, type ParsedFlags, parseFlags } from "./_flags.ts";
 import { quote, UsageError } from "./errors.ts";
 import type { OperatorCommand } from "./parse_args.ts";
+import {
+  type ConfigVersion,
+  DEFAULT_RUNTIME_NAME,
+  parseConfigVersion,
+} from "./containerd_config.ts";
 
 /** What an operator command was asked to do. */
 export type CommandOptions =
@@ -29,6 +34,24 @@ export type CommandOptions =
     env: string[];
   }
   | {
+    command: "print-base-spec";
+    path: string | undefined;
+    /** Each `--env KEY=VALUE`, in order (validated by `ociHook`). */
+    env: string[];
+  }
+  | {
+    command: "print-containerd-config";
+    /** `--base-runtime-spec FILE` (required). */
+    baseRuntimeSpec: string;
+    /** `--runtime-name NAME`, default `nvidia`. */
+    runtimeName: string;
+    setAsDefault: boolean;
+    /** `--config-version 2|3`, when given. */
+    configVersion: ConfigVersion | undefined;
+    /** `--from CONFIG`: the config to merge into. */
+    from: string | undefined;
+  }
+  | {
     command: "doctor";
     /** `--root DIR`: read every host path under DIR (a fake host tree). */
     root: string | undefined;
@@ -39,11 +62,22 @@ const FLAGS: Record<OperatorCommand, ReadonlyMap<string, FlagKind>> = {
   "explain": new Map([["bundle", "string"], ["json", "bool"], ["config", "string"]]),
   "check-config": new Map([["json", "bool"]]),
   "print-oci-hook": new Map([["path", "string"], ["env", "string"]]),
+  "print-base-spec": new Map([["path", "string"], ["env", "string"]]),
+  "print-containerd-config": new Map([
+    ["base-runtime-spec", "string"],
+    ["runtime-name", "string"],
+    ["set-as-default", "bool"],
+    ["config-version", "string"],
+    ["from", "string"],
+  ]),
   "doctor": new Map([["root", "string"], ["json", "bool"]]),
 };
 
 /** The string flags of a command that may be given more than once, each value kept. */
-const REPEATABLE: Partial<Record<OperatorCommand, string>> = { "print-oci-hook": "env" };
+const REPEATABLE: Partial<Record<OperatorCommand, string>> = {
+  "print-oci-hook": "env",
+  "print-base-spec": "env",
+};
 
 /**
  * `parseFlags`, one flag (with its value word) at a time and in order, so
@@ -87,8 +121,8 @@ function noMore(command: string, rest: readonly string[]): void {
 }
 
 /**
- * Parses the words after an operator command. `print-oci-hook`'s `--env`
- * may be repeated; every other flag's last occurrence wins.
+ * Parses the words after an operator command. `print-oci-hook`'s and
+ * `print-base-spec`'s `--env` may be repeated; every other flag's last occurrence wins.
  *
  * @throws {UsageError} on an unknown flag, a missing value or an extra word.
  *
@@ -124,6 +158,27 @@ export function parseCommandArgs(
     case "print-oci-hook":
       noMore(command, rest);
       return { command, path: strings.get("path"), env: repeated };
+    case "print-base-spec":
+      noMore(command, rest);
+      return { command, path: strings.get("path"), env: repeated };
+    case "print-containerd-config": {
+      noMore(command, rest);
+      const spec = strings.get("base-runtime-spec");
+      if (spec === undefined) {
+        throw new UsageError("print-containerd-config needs --base-runtime-spec FILE");
+      }
+      const version = strings.get("config-version");
+      const from = strings.get("from");
+      if (from === "") throw new UsageError('--from must name a file, got ""');
+      return {
+        command,
+        baseRuntimeSpec: spec,
+        runtimeName: strings.get("runtime-name") ?? DEFAULT_RUNTIME_NAME,
+        setAsDefault: bools.get("set-as-default") ?? false,
+        configVersion: version === undefined ? undefined : parseConfigVersion(version),
+        from,
+      };
+    }
     case "doctor": {
       noMore(command, rest);
       const root = strings.get("root");

@@ -83,6 +83,32 @@ export class TomlDateTime extends Date {
   }
 }
 
+/**
+ * A TOML float, as {@linkcode parseToml} returns it with `floats: "tagged"`:
+ * a tool that writes TOML back needs `1.0` to stay a float (Go's TOML
+ * decoders refuse an integer for a float field).
+ *
+ * @example
+ * ```ts
+ * (parseToml("a = 1.0", { floats: "tagged" }).a as TomlFloat).value; // 1
+ * ```
+ */
+export class TomlFloat {
+  /** The float's value (`NaN`, `Infinity` and `-0` included). */
+  readonly value: number;
+
+  /** A float of `value`. */
+  constructor(value: number) {
+    this.value = value;
+  }
+}
+
+/** Options of {@linkcode parseToml}. */
+export interface TomlOptions {
+  /** `"number"` (the default): floats are numbers; `"tagged"`: {@linkcode TomlFloat}s. */
+  floats?: "number" | "tagged";
+}
+
 /** A TOML table: a null-prototype object. */
 export type TomlTable = Record<string, unknown>;
 
@@ -163,18 +189,22 @@ function newTable(): TomlTable {
 }
 
 function isTable(v: unknown): v is TomlTable {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date) &&
+    !(v instanceof TomlFloat);
 }
 
 class Parser {
   readonly src: string;
   i = 0;
   readonly flags = new Map<object, number>();
+  /** Whether floats are returned as {@linkcode TomlFloat}s. */
+  readonly tagged: boolean;
 
   /** Parses `src` from `start` (past a byte order mark). */
-  constructor(src: string, start: number) {
+  constructor(src: string, start: number, tagged = false) {
     this.src = src;
     this.i = start;
+    this.tagged = tagged;
   }
 
   fail(reason: string, at: number = this.i): never {
@@ -488,20 +518,24 @@ class Parser {
     return `${h}:${mi}:${s}${ms}`;
   }
 
-  number(): number | bigint | undefined {
+  number(): number | bigint | TomlFloat | undefined {
     const start = this.i;
     const special = this.match(SPECIAL_FLOAT);
     if (special !== null) {
       const text = special[0];
-      return text.endsWith("nan") ? NaN : text.startsWith("-") ? -Infinity : Infinity;
+      return this.float(text.endsWith("nan") ? NaN : text.startsWith("-") ? -Infinity : Infinity);
     }
     const prefixed = this.match(PREFIXED);
     if (prefixed !== null) return this.integer(prefixed[0].replaceAll("_", ""), start);
     const m = this.match(DECIMAL);
     if (m === null) return undefined;
     const text = m[0].replaceAll("_", "");
-    if (m[1] !== undefined || m[2] !== undefined) return Number(text);
+    if (m[1] !== undefined || m[2] !== undefined) return this.float(Number(text));
     return this.integer(text, start);
+  }
+
+  float(n: number): number | TomlFloat {
+    return this.tagged ? new TomlFloat(n) : n;
   }
 
   /**
@@ -801,7 +835,8 @@ function parseSimple(text: string, start: number): TomlTable | undefined {
 
 /**
  * Parses a TOML 1.0 document into a table of null-prototype objects. A
- * byte order mark (U+FEFF) may open the text; it is skipped.
+ * byte order mark (U+FEFF) may open the text; it is skipped. Floats are
+ * numbers, or {@linkcode TomlFloat}s with `options.floats` `"tagged"`.
  *
  * @throws {TomlSyntaxError} on a syntax error (TOML 1.1 syntax included), a
  * key or table defined twice, or an integer outside 64 bits.
@@ -811,7 +846,8 @@ function parseSimple(text: string, start: number): TomlTable | undefined {
  * parseToml('a = true\n[t]\nb = ["x", "y"]\n'); // { a: true, t: { b: ["x", "y"] } }
  * ```
  */
-export function parseToml(text: string): TomlTable {
+export function parseToml(text: string, options: TomlOptions = {}): TomlTable {
   const start = text.charCodeAt(0) === BOM ? 1 : 0;
-  return parseSimple(text, start) ?? new Parser(text, start).document();
+  return parseSimple(text, start) ??
+    new Parser(text, start, options.floats === "tagged").document();
 }

@@ -30,6 +30,11 @@ Commands:
         load the config file prestart would use (or FILE) and report its settings
   print-oci-hook [--path P] [--env KEY=VALUE ...]
         print the OCI hooks.d JSON for podman and CRI-O
+  print-base-spec [--path P] [--env KEY=VALUE ...]
+        print the OCI spec on stdin with this hook in hooks.prestart (containerd base_runtime_spec)
+  print-containerd-config --base-runtime-spec FILE [--runtime-name NAME] [--set-as-default]
+                          [--config-version 2|3] [--from CONFIG]
+        print containerd config registering a runtime handler that starts from FILE
   doctor [--root DIR] [--json]
         check whether this host is ready for GPU containers, and say what to fix
 `;

@@ -1243,6 +1243,256 @@ Deno.test("print-oci-hook bad input: exit 2 with usage, nothing on stdout", asyn
   }
 });
 
+const DEFAULT_SPEC = JSON.stringify({
+  ociVersion: "1.0.2-dev",
+  process: { cwd: "/" },
+  hooks: { poststop: [{ path: "/bin/true" }] },
+});
+
+Deno.test("print-base-spec: the spec on stdin with the hook in hooks.prestart", async (t) => {
+  const s = setup();
+  try {
+    await t.step("defaults", async () => {
+      const r = await runHook({ args: ["print-base-spec"], env: s.env, stdin: DEFAULT_SPEC });
+      assert.deepEqual({ code: r.code, stderr: r.stderr }, { code: 0, stderr: "" });
+      assert.equal(
+        r.stdout,
+        JSON.stringify(
+          {
+            ociVersion: "1.0.2-dev",
+            process: { cwd: "/" },
+            hooks: {
+              poststop: [{ path: "/bin/true" }],
+              prestart: [{
+                path: "/usr/bin/nvidia-container-runtime-hook",
+                args: ["nvidia-container-runtime-hook", "prestart"],
+                env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+              }],
+            },
+          },
+          null,
+          2,
+        ) + "\n",
+      );
+    });
+    await t.step("--path and repeated --env; run twice, the entry is replaced", async () => {
+      const args = ["print-base-spec", "--path", "/opt/hook/nvidia-container-runtime-hook"];
+      const env = ["--env", "NVIDIA_CTK_CONFIG_FILE_PATH=/etc/h.toml", "--env=A=1"];
+      const once = await runHook({ args: [...args, ...env], env: s.env, stdin: DEFAULT_SPEC });
+      const twice = await runHook({ args: [...args, ...env], env: s.env, stdin: once.stdout });
+      assert.deepEqual([once.code, twice.code, twice.stderr], [0, 0, ""]);
+      assert.equal(twice.stdout, once.stdout);
+      assert.deepEqual(JSON.parse(twice.stdout).hooks.prestart, [{
+        path: "/opt/hook/nvidia-container-runtime-hook",
+        args: ["nvidia-container-runtime-hook", "prestart"],
+        env: [
+          "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+          "NVIDIA_CTK_CONFIG_FILE_PATH=/etc/h.toml",
+          "A=1",
+        ],
+      }]);
+    });
+  } finally {
+    s.done();
+  }
+});
+
+Deno.test("print-base-spec bad input: one line and exit 1, or usage and exit 2", async (t) => {
+  const s = setup();
+  try {
+    const table: [string, string[], string, number, string][] = [
+      [
+        "not JSON",
+        [],
+        "{",
+        1,
+        /* checked by prefix */ "Cannot parse the OCI spec on stdin: not JSON (",
+      ],
+      [
+        "an array",
+        [],
+        "[]",
+        1,
+        "Cannot use the OCI spec on stdin: it must be a JSON object, got an array",
+      ],
+      [
+        "prestart not an array",
+        [],
+        '{"hooks": {"prestart": 1}}',
+        1,
+        'Cannot use the OCI spec on stdin: "hooks.prestart" must be an array, got a number',
+      ],
+      [
+        "a relative --path",
+        ["--path", "hook"],
+        "{}",
+        2,
+        '--path must be an absolute path, got "hook"',
+      ],
+      [
+        "a bad --env",
+        ["--env", "1A=x"],
+        "{}",
+        2,
+        '--env must be KEY=VALUE with KEY a variable name (letters, digits, _), got "1A=x"',
+      ],
+      ["an extra word", ["x"], "{}", 2, 'Unexpected argument "x" after print-base-spec'],
+    ];
+    for (const [name, args, stdin, code, message] of table) {
+      await t.step(name, async () => {
+        const r = await runHook({ args: ["print-base-spec", ...args], env: s.env, stdin });
+        assert.deepEqual({ code: r.code, stdout: r.stdout }, { code, stdout: "" });
+        if (code === 2) assert.equal(r.stderr, `${P}${message}\n${USAGE}`);
+        else if (message.endsWith("(")) {
+          assert.ok(r.stderr.startsWith(`${P}${message}`), r.stderr);
+          assert.equal(r.stderr.split("\n").length, 2);
+        } else assert.equal(r.stderr, `${P}${message}\n`);
+      });
+    }
+    await t.step("more than 4 MiB on stdin", async () => {
+      const stdin = `{"x": "${"a".repeat(4 * 1024 * 1024)}"}`;
+      const r = await runHook({ args: ["print-base-spec"], env: s.env, stdin });
+      assert.deepEqual(r, {
+        code: 1,
+        stdout: "",
+        stderr: `${P}Cannot read the OCI spec on stdin: larger than 4194304 bytes\n`,
+      });
+    });
+  } finally {
+    s.done();
+  }
+});
+
+Deno.test("print-containerd-config: a drop-in, or the whole config merged with --from", async (t) => {
+  const s = setup();
+  const spec = "/etc/containerd/nvidia-base-spec.json";
+  const v2 = 'plugins."io.containerd.grpc.v1.cri"';
+  try {
+    await t.step("a version 3 drop-in by default", async () => {
+      const r = await runHook({
+        args: ["print-containerd-config", "--base-runtime-spec", spec],
+        env: s.env,
+      });
+      assert.deepEqual({ code: r.code, stderr: r.stderr }, { code: 0, stderr: "" });
+      assert.ok(r.stdout.startsWith("version = 3\n"), r.stdout);
+      assert.ok(r.stdout.endsWith(`base_runtime_spec = "${spec}"\n`), r.stdout);
+    });
+    await t.step("a version 2 drop-in says on stderr to use --from on 1.x", async () => {
+      const r = await runHook({
+        args: ["print-containerd-config", "--base-runtime-spec", spec, "--config-version", "2"],
+        env: s.env,
+      });
+      assert.equal(r.code, 0);
+      assert.ok(r.stdout.startsWith("version = 2\n"), r.stdout);
+      assert.equal(
+        r.stderr,
+        `${P}note: containerd 1.6 and 1.7 replace a plugin's whole table with an imported ` +
+          "file's, so this drop-in drops every other CRI setting of the main config; on those " +
+          "versions merge it with --from CONFIG instead\n",
+      );
+    });
+    await t.step("--from keeps the config and adds the handler", async () => {
+      const from = s.file(
+        "containerd/config.toml",
+        `version = 2\nroot = "/var/lib/containerd"\n[${v2}]\n  sandbox_image = "pause:3.9"\n`,
+      );
+      const r = await runHook({
+        args: [
+          "print-containerd-config",
+          "--base-runtime-spec",
+          spec,
+          "--runtime-name",
+          "gpu",
+          "--set-as-default",
+          "--from",
+          from,
+        ],
+        env: s.env,
+      });
+      assert.deepEqual({ code: r.code, stderr: r.stderr }, { code: 0, stderr: "" });
+      assert.equal(
+        r.stdout,
+        [
+          "version = 2",
+          'root = "/var/lib/containerd"',
+          "",
+          "[plugins]",
+          "",
+          `  [${v2}]`,
+          '    sandbox_image = "pause:3.9"',
+          "",
+          `    [${v2}.containerd]`,
+          '      default_runtime_name = "gpu"',
+          "",
+          `      [${v2}.containerd.runtimes]`,
+          "",
+          `        [${v2}.containerd.runtimes.gpu]`,
+          '          runtime_type = "io.containerd.runc.v2"',
+          `          base_runtime_spec = "${spec}"`,
+          "",
+        ].join("\n"),
+      );
+    });
+    const table: [string, string[], number, string][] = [
+      ["no --base-runtime-spec", [], 2, "print-containerd-config needs --base-runtime-spec FILE"],
+      [
+        "a relative spec",
+        ["--base-runtime-spec", "x.json"],
+        2,
+        '--base-runtime-spec must be an absolute path, got "x.json"',
+      ],
+      [
+        "a bad version",
+        ["--base-runtime-spec", spec, "--config-version", "1"],
+        2,
+        '--config-version must be 2 or 3, got "1"',
+      ],
+      [
+        "a bad name",
+        ["--base-runtime-spec", spec, "--runtime-name", "Nvidia"],
+        2,
+        '--runtime-name must be a lowercase DNS label (a-z, 0-9, -; at most 63), got "Nvidia"',
+      ],
+      [
+        "an empty --from",
+        ["--base-runtime-spec", spec, "--from="],
+        2,
+        '--from must name a file, got ""',
+      ],
+      [
+        "a missing --from",
+        ["--base-runtime-spec", spec, "--from", "/nonexistent/c.toml"],
+        1,
+        "Cannot read /nonexistent/c.toml: no such file or directory",
+      ],
+      [
+        "a directory --from",
+        ["--base-runtime-spec", spec, "--from", "/"],
+        1,
+        "Cannot read /: not a regular file",
+      ],
+    ];
+    for (const [name, args, code, message] of table) {
+      await t.step(name, async () => {
+        const r = await runHook({ args: ["print-containerd-config", ...args], env: s.env });
+        assert.deepEqual({ code: r.code, stdout: r.stdout }, { code, stdout: "" });
+        assert.equal(r.stderr, code === 2 ? `${P}${message}\n${USAGE}` : `${P}${message}\n`);
+      });
+    }
+    await t.step("a --from with a syntax error", async () => {
+      const from = s.file("bad.toml", "version = 2\n[x\n");
+      const r = await runHook({
+        args: ["print-containerd-config", "--base-runtime-spec", spec, "--from", from],
+        env: s.env,
+      });
+      assert.deepEqual({ code: r.code, stdout: r.stdout }, { code: 1, stdout: "" });
+      assert.match(r.stderr, new RegExp(`^${P}Cannot parse ${from}: line 2, column \\d+: .+\n$`));
+    });
+  } finally {
+    s.done();
+  }
+});
+
 Deno.test({
   name: "check-config names the file that failed and where it came from",
   async fn(t) {

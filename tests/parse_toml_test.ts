@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseToml, TomlDateTime, TomlSyntaxError } from "../lib/parse_toml.ts";
+import { parseToml, TomlDateTime, TomlFloat, TomlSyntaxError } from "../lib/parse_toml.ts";
 
 // lib/parse_toml.ts replaces npm:smol-toml 1.9.1 on the hook's startup path. It
 // reads strict TOML 1.0 (tests/toml_conformance_test.ts runs the TOML
@@ -362,4 +362,20 @@ Deno.test("parseToml() agrees with smol-toml 1.9.1 on mutated config files", asy
   }
   // The edits must reach every outcome often enough to mean something.
   assert.ok(seen.same > 500 && seen.refused > 500 && seen.toml11 > 5, JSON.stringify(seen));
+});
+
+Deno.test('parseToml() with floats: "tagged" returns floats as TomlFloat, integers as numbers', () => {
+  const text = "a = 1.0\nb = -0.0\nc = 1e3\nd = inf\ne = nan\nf = 2.5\ng = 1\nh = 0x10\n" +
+    "t = { x = 3.0 }\nl = [1, 2.0]\n";
+  const doc = parseToml(text, { floats: "tagged" });
+  const floats = ["a", "b", "c", "d", "e", "f"].map((k) => doc[k]);
+  assert.ok(floats.every((v) => v instanceof TomlFloat));
+  assert.deepEqual(floats.map((v) => (v as TomlFloat).value), [1, -0, 1000, Infinity, NaN, 2.5]);
+  assert.deepEqual([doc.g, doc.h], [1, 16]);
+  assert.ok((doc.t as Record<string, unknown>).x instanceof TomlFloat);
+  assert.deepEqual((doc.l as unknown[]).map((v) => v instanceof TomlFloat), [false, true]);
+  // Untagged (the default, which the hook uses), the same text gives numbers.
+  assert.deepEqual(parseToml(text).a, 1);
+  // A tagged float is a value, not a table: a dotted key cannot extend it.
+  assert.throws(() => parseToml("a = 1.0\na.b = 2\n", { floats: "tagged" }), TomlSyntaxError);
 });

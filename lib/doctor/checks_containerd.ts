@@ -1,6 +1,8 @@
 /**
  * `doctor`'s checks of containerd: /etc/containerd/config.toml and the
- * files it imports parse, and an nvidia runtime's `BinaryName` exists.
+ * files it imports parse, an nvidia runtime's `BinaryName` exists, and a
+ * runtime's `base_runtime_spec` that holds this hook (what
+ * `print-base-spec` writes) runs an executable hook.
  *
  * @module
  */
@@ -30,11 +32,31 @@ const RUNTIME_TABLES = [
   ["plugins", "io.containerd.cri.v1.runtime", "containerd", "runtimes"],
 ] as const;
 
+/** Largest base spec read, in bytes. */
+const MAX_SPEC_BYTES = 4 * 1024 * 1024;
+
+/** The names this hook is installed under. */
+const HOOK_NAMES = ["nvidia-container-runtime-hook", "nvidia-container-toolkit"];
+
+/** What a runtime's `base_runtime_spec` holds. */
+export type BaseSpec =
+  | { error: string }
+  | {
+    /** The `path` of each prestart entry that runs this hook (by its installed names). */
+    hooks: string[];
+    /** Those of `hooks` that are executable files. */
+    executable: string[];
+  };
+
 /** A runtime of the CRI plugin. */
 export interface ContainerdRuntime {
   name: string;
   /** `options.BinaryName`, when a string. */
   binaryName: string | undefined;
+  /** `base_runtime_spec`, when a string. */
+  baseRuntimeSpec?: string | undefined;
+  /** What that file holds (read by {@linkcode loadContainerdFacts}). */
+  baseSpec?: BaseSpec | undefined;
   /** The executable it names, when found. */
   resolved: string | undefined;
   /** `options.SystemdCgroup`. */
@@ -109,9 +131,11 @@ function runtimesOf(doc: TomlTable, file: string, into: Map<string, ContainerdRu
       const before = into.get(name);
       const binary = options["BinaryName"];
       const systemd = options["SystemdCgroup"];
+      const spec = rt["base_runtime_spec"];
       into.set(name, {
         name,
         binaryName: typeof binary === "string" ? binary : before?.binaryName,
+        baseRuntimeSpec: typeof spec === "string" && spec !== "" ? spec : before?.baseRuntimeSpec,
         resolved: undefined,
         systemdCgroup: typeof systemd === "boolean" ? systemd : before?.systemdCgroup ?? false,
         file,
@@ -168,9 +192,39 @@ export function loadContainerdFacts(host: HostReader): ContainerdFacts {
     let resolved: string | undefined;
     if (b !== undefined && b.startsWith("/")) resolved = host.isExecutable(b) ? b : undefined;
     else if (b !== undefined && b !== "" && !b.includes("/")) resolved = lookPath(host, search, b);
-    return { ...r, resolved };
+    const spec = r.baseRuntimeSpec;
+    return { ...r, resolved, baseSpec: spec === undefined ? undefined : loadBaseSpec(host, spec) };
   });
   return facts;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Reads a base spec and finds the prestart entries of this hook. */
+function loadBaseSpec(host: HostReader, file: string): BaseSpec {
+  if (!file.startsWith("/")) return { error: "not an absolute path" };
+  const read = host.readText(file, MAX_SPEC_BYTES);
+  if (!read.ok) return { error: read.error };
+  let spec: unknown;
+  try {
+    spec = JSON.parse(read.value);
+  } catch {
+    return { error: "not JSON" };
+  }
+  const hooks = isObject(spec) ? spec["hooks"] ?? {} : undefined;
+  const prestart = isObject(hooks) ? hooks["prestart"] ?? [] : undefined;
+  if (!Array.isArray(prestart)) return { error: '"hooks.prestart" is not an array' };
+  const ours = prestart.flatMap((e) => {
+    const path = isObject(e) ? e["path"] : undefined;
+    if (typeof path !== "string") return [];
+    return HOOK_NAMES.includes(path.slice(path.lastIndexOf("/") + 1)) ? [path] : [];
+  });
+  return {
+    hooks: ours,
+    executable: ours.filter((p) => p.startsWith("/") && host.isExecutable(p)),
+  };
 }
 
 /**
@@ -217,15 +271,63 @@ function runtimesCheck(f: ContainerdFacts): Check {
       : `no ${CONTAINERD_CONFIG}`;
     return ok("containerd.runtimes", `skipped: ${why}`);
   }
-  const nvidia = f.runtimes.filter(isNvidiaRuntime);
-  if (nvidia.length === 0) {
+  // NVIDIA's runtimes, and every runtime whose base spec runs this hook.
+  const judged = f.runtimes.filter((r) =>
+    isNvidiaRuntime(r) ||
+    (r.baseSpec !== undefined && "hooks" in r.baseSpec && r.baseSpec.hooks.length > 0)
+  );
+  if (judged.length === 0) {
     return ok(
       "containerd.runtimes",
       "no nvidia runtime: containerd runs no NVIDIA runtime (it does not read OCI hooks.d)",
     );
   }
-  for (const r of nvidia) {
+  const found: string[] = [];
+  for (const r of judged) {
     const name = quote(r.name);
+    const spec = r.baseSpec;
+    if (spec !== undefined && r.baseRuntimeSpec !== undefined) {
+      const file = quote(r.baseRuntimeSpec);
+      const write =
+        `ctr oci spec | nvidia-container-runtime-hook print-base-spec > ${r.baseRuntimeSpec} (see docs/kubernetes.md), then ${RESTART}`;
+      if ("error" in spec) {
+        return fail(
+          "containerd.runtimes",
+          `runtime ${name}: base_runtime_spec ${file}: ${spec.error} (containerd fails every container of it)`,
+          write,
+        );
+      }
+      if (spec.hooks.length > 0) {
+        const missing = spec.hooks.find((p) => !spec.executable.includes(p));
+        if (missing !== undefined) {
+          return fail(
+            "containerd.runtimes",
+            `runtime ${name}: base_runtime_spec ${file} runs ${
+              quote(missing)
+            }, which is not an executable file`,
+            `install the hook at ${missing}, or write the spec again with print-base-spec --path PATH: ${write}`,
+          );
+        }
+        if (isNvidiaRuntime({ name: "", binaryName: r.binaryName })) {
+          return warn(
+            "containerd.runtimes",
+            `runtime ${name} runs NVIDIA's runtime (BinaryName ${
+              quote(r.binaryName as string)
+            }), whose default mode removes the nvidia-container-runtime-hook of base_runtime_spec ${file}`,
+            `remove options.BinaryName of runtime ${name} in ${r.file} (or use another runtime name for this hook), then ${RESTART}`,
+          );
+        }
+        found.push(`${r.name} => ${spec.hooks[0]} (base_runtime_spec ${r.baseRuntimeSpec})`);
+        continue;
+      }
+      if (r.binaryName === undefined) {
+        return warn(
+          "containerd.runtimes",
+          `runtime ${name}: base_runtime_spec ${file} has no nvidia-container-runtime-hook in hooks.prestart: its containers get no GPU`,
+          write,
+        );
+      }
+    }
     const fix =
       `install nvidia-container-toolkit, or fix the BinaryName of runtime ${name} in ${r.file} (nvidia-ctk runtime configure --runtime=containerd), then ${RESTART}`;
     if (r.binaryName === undefined) {
@@ -242,8 +344,9 @@ function runtimesCheck(f: ContainerdFacts): Check {
         fix,
       );
     }
+    found.push(`${r.name} => ${r.resolved}`);
   }
-  return ok("containerd.runtimes", listed(nvidia.map((r) => `${r.name} => ${r.resolved}`)));
+  return ok("containerd.runtimes", listed(found));
 }
 
 /**

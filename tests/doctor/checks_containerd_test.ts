@@ -165,3 +165,130 @@ Deno.test("loadContainerdFacts() keeps SystemdCgroup for the cgroups check", () 
   );
   assert.deepEqual(facts.runtimes.map((r) => [r.name, r.systemdCgroup]), [["runc", true]]);
 });
+
+const HOOK = "/usr/bin/nvidia-container-runtime-hook";
+const BASE_SPEC = "/etc/containerd/nvidia-base-spec.json";
+
+/** A runtime table with `base_runtime_spec` and, optionally, options. */
+function specRuntime(table: string, name: string, spec: string, options = ""): string {
+  return `[${table}.${name}]\nruntime_type = "io.containerd.runc.v2"\nbase_runtime_spec = "${spec}"\n` +
+    (options === "" ? "" : `[${table}.${name}.options]\n${options}\n`);
+}
+
+/** A base spec whose prestart hooks have these paths. */
+function specWith(...paths: string[]): string {
+  return JSON.stringify({
+    ociVersion: "1.0.2-dev",
+    hooks: { prestart: paths.map((path) => ({ path, args: ["x", "prestart"] })) },
+  });
+}
+
+Deno.test("containerd.runtimes: a runtime's base_runtime_spec must run an executable hook", async (t) => {
+  const write =
+    `ctr oci spec | nvidia-container-runtime-hook print-base-spec > ${BASE_SPEC} (see docs/kubernetes.md), then systemctl restart containerd`;
+  const table: [string, Record<string, Spec>, [string, string, string]][] = [
+    ["the hook, executable (version 2)", {
+      [CONTAINERD_CONFIG]: `version = 2\n${specRuntime(V2, "nvidia", BASE_SPEC)}`,
+      [BASE_SPEC]: specWith("/usr/bin/other", HOOK),
+      [HOOK]: exe(),
+    }, ["ok", `nvidia => ${HOOK} (base_runtime_spec ${BASE_SPEC})`, ""]],
+    ["the hook under any runtime name, beside NVIDIA's runtime (version 3)", {
+      [CONTAINERD_CONFIG]: `version = 3\n${specRuntime(V3, "gpu", BASE_SPEC)}${
+        runtime(V3, "nvidia-legacy", `BinaryName = "${NV}"`)
+      }`,
+      [BASE_SPEC]: specWith("/opt/nvidia-container-toolkit"),
+      "/opt/nvidia-container-toolkit": exe(),
+    }, [
+      "ok",
+      `gpu => /opt/nvidia-container-toolkit (base_runtime_spec ${BASE_SPEC}), nvidia-legacy => ${NV}`,
+      "",
+    ]],
+    ["the hook is missing", {
+      [CONTAINERD_CONFIG]: `version = 2\n${specRuntime(V2, "nvidia", BASE_SPEC)}`,
+      [BASE_SPEC]: specWith(HOOK),
+    }, [
+      "fail",
+      `runtime "nvidia": base_runtime_spec "${BASE_SPEC}" runs "${HOOK}", which is not an executable file`,
+      `install the hook at ${HOOK}, or write the spec again with print-base-spec --path PATH: ${write}`,
+    ]],
+    ["the spec is missing", {
+      [CONTAINERD_CONFIG]: `version = 2\n${specRuntime(V2, "nvidia", BASE_SPEC)}`,
+    }, [
+      "fail",
+      `runtime "nvidia": base_runtime_spec "${BASE_SPEC}": no such file or directory (containerd fails every container of it)`,
+      write,
+    ]],
+    ["the spec is not JSON", {
+      [CONTAINERD_CONFIG]: `version = 2\n${specRuntime(V2, "nvidia", BASE_SPEC)}`,
+      [BASE_SPEC]: "{",
+    }, [
+      "fail",
+      `runtime "nvidia": base_runtime_spec "${BASE_SPEC}": not JSON (containerd fails every container of it)`,
+      write,
+    ]],
+    ["prestart is not an array", {
+      [CONTAINERD_CONFIG]: `version = 2\n${specRuntime(V2, "nvidia", BASE_SPEC)}`,
+      [BASE_SPEC]: '{"hooks": {"prestart": {}}}',
+    }, [
+      "fail",
+      `runtime "nvidia": base_runtime_spec "${BASE_SPEC}": "hooks.prestart" is not an array (containerd fails every container of it)`,
+      write,
+    ]],
+    ["the spec has no hook", {
+      [CONTAINERD_CONFIG]: `version = 2\n${specRuntime(V2, "nvidia", BASE_SPEC)}`,
+      [BASE_SPEC]: specWith("/usr/bin/other"),
+    }, [
+      "warn",
+      `runtime "nvidia": base_runtime_spec "${BASE_SPEC}" has no nvidia-container-runtime-hook in hooks.prestart: its containers get no GPU`,
+      write,
+    ]],
+    ["a relative spec path", {
+      [CONTAINERD_CONFIG]: `version = 2\n${specRuntime(V2, "nvidia", "spec.json")}`,
+    }, [
+      "fail",
+      'runtime "nvidia": base_runtime_spec "spec.json": not an absolute path (containerd fails every container of it)',
+      write.replace(BASE_SPEC, "spec.json"),
+    ]],
+    ["NVIDIA's runtime as BinaryName would remove the hook", {
+      [CONTAINERD_CONFIG]: `version = 2\n${
+        specRuntime(V2, "nvidia", BASE_SPEC, `BinaryName = "${NV}"`)
+      }`,
+      [BASE_SPEC]: specWith(HOOK),
+      [HOOK]: exe(),
+    }, [
+      "warn",
+      `runtime "nvidia" runs NVIDIA's runtime (BinaryName "${NV}"), whose default mode removes the nvidia-container-runtime-hook of base_runtime_spec "${BASE_SPEC}"`,
+      `remove options.BinaryName of runtime "nvidia" in ${CONTAINERD_CONFIG} (or use another runtime name for this hook), then systemctl restart containerd`,
+    ]],
+    ["another runtime's broken base spec is not ours to judge", {
+      [CONTAINERD_CONFIG]: `version = 2\n${specRuntime(V2, "kata", "/nope.json")}`,
+    }, [
+      "ok",
+      "no nvidia runtime: containerd runs no NVIDIA runtime (it does not read OCI hooks.d)",
+      "",
+    ]],
+  ];
+  for (const [name, tree, expected] of table) {
+    await t.step(name, () => {
+      const check = containerdChecks(loadContainerdFacts(hostOf({ [NV]: exe(), ...tree })))[1];
+      assert.deepEqual([check?.status, check?.message, check?.fix], expected);
+    });
+  }
+});
+
+Deno.test("loadContainerdFacts() takes base_runtime_spec from the file that sets it last", () => {
+  const facts = loadContainerdFacts(hostOf({
+    [CONTAINERD_CONFIG]: `version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n${
+      specRuntime(V2, "nvidia", "/old.json")
+    }`,
+    "/etc/containerd/conf.d/a.toml": `version = 2\n${
+      runtime(V2, "nvidia", "SystemdCgroup = true")
+    }`,
+    "/etc/containerd/conf.d/b.toml": `version = 2\n${specRuntime(V2, "nvidia", BASE_SPEC)}`,
+    [BASE_SPEC]: specWith(HOOK),
+  }));
+  assert.deepEqual(
+    facts.runtimes.map((r) => [r.name, r.baseRuntimeSpec, r.baseSpec, r.systemdCgroup]),
+    [["nvidia", BASE_SPEC, { hooks: [HOOK], executable: [] }, true]],
+  );
+});
