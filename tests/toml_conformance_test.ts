@@ -389,8 +389,8 @@ if (scope === undefined) {
       const results = await runCases(ROOT, files);
       for (const file of files) {
         const r = results.get(file)!;
-        const path = `${ROOT}/${file}`;
-        const error = !r.utf8
+        const path: string = `${ROOT}/${file}`;
+        const error: string | null = !r.utf8
           ? `Cannot read config file ${path}: not valid UTF-8`
           : r.check !== undefined && "error" in r.check
           ? r.check.error
