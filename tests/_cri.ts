@@ -13,6 +13,7 @@
  * @module
  */
 
+import { registryEnv } from "../scripts/_registry_env.ts";
 import { isRoot, isStaticElf, type ProcessResult, runProcess, shellQuote } from "./_e2e.ts";
 import { type EngineTools, isAlive, sh, systemWhich, waitFor, writeImageTar } from "./_engines.ts";
 import { repoDir } from "./_hook.ts";
@@ -301,21 +302,8 @@ export class CriError extends Error {
 // deno-lint-ignore no-explicit-any
 type Response = any;
 
-/** Variables the client process needs from ours: Deno's cache, and the npm registry's TLS/proxy. */
-const PASSED_ENV = [
-  "HOME",
-  "DENO_DIR",
-  "XDG_CACHE_HOME",
-  "NODE_EXTRA_CA_CERTS",
-  "DENO_CERT",
-  "DENO_TLS_CA_STORE",
-  "HTTP_PROXY",
-  "HTTPS_PROXY",
-  "NO_PROXY",
-  "http_proxy",
-  "https_proxy",
-  "no_proxy",
-];
+/** Variables the client process needs from ours besides the registry's TLS/proxy ones. */
+const PASSED_ENV = ["HOME", "DENO_DIR", "XDG_CACHE_HOME"];
 
 /**
  * The CRI `RuntimeService` and `ImageService` of containerd's socket,
@@ -339,6 +327,8 @@ export class CriClient {
       const value = Deno.env.get(name);
       if (value !== undefined) env[name] = value;
     }
+    // It may download @grpc/grpc-js from the npm registry on a fresh machine.
+    Object.assign(env, registryEnv());
     this.#child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
