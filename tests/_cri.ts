@@ -14,8 +14,8 @@
  */
 
 import { registryEnv } from "../scripts/_registry_env.ts";
-import { isRoot, isStaticElf, type ProcessResult, runProcess, shellQuote } from "./_e2e.ts";
-import { type EngineTools, isAlive, sh, systemWhich, waitFor, writeImageTar } from "./_engines.ts";
+import { type ProcessResult, runProcess, shellQuote } from "./_e2e.ts";
+import { type EngineTools, findTools, isAlive, sh, waitFor, writeImageTar } from "./_engines.ts";
 import { repoDir } from "./_hook.ts";
 
 /** The CRI proto (Kubernetes cri-api, `runtime.v1`). */
@@ -50,20 +50,8 @@ const TOOL_PACKAGES: Record<keyof CriTools, string> = {
 };
 
 /** The tools, or why they cannot be used (one line). */
-export async function findCriTools(): Promise<{ tools: CriTools } | { missing: string }> {
-  if (!(await isRoot())) return { missing: "not running as root (containerd needs root)" };
-  const found: Partial<CriTools> = {};
-  const absent: string[] = [];
-  for (const name of Object.keys(TOOL_PACKAGES) as (keyof CriTools)[]) {
-    const path = systemWhich(name);
-    if (path === undefined) absent.push(`${name} (${TOOL_PACKAGES[name]})`);
-    else found[name] = path;
-  }
-  if (absent.length > 0) return { missing: `not installed: ${absent.join(", ")}` };
-  if (!isStaticElf(found.busybox as string)) {
-    return { missing: `${found.busybox} is not statically linked (install busybox-static)` };
-  }
-  return { tools: found as CriTools };
+export function findCriTools(): Promise<{ tools: CriTools } | { missing: string }> {
+  return findTools<CriTools>(TOOL_PACKAGES, "containerd");
 }
 
 /** An image of the archive: its name, environment and command. */

@@ -11,23 +11,13 @@
  */
 
 import type { DiffCase } from "./_differential.ts";
-import { caseSeed, Rng } from "./_fuzz.ts";
+import { caseSeed, envInt, Rng } from "./_fuzz.ts";
 
 /** The seed used when `DIFF_SEED` is not set. */
 export const DEFAULT_DIFF_SEED = 0xd1ff5eed;
 
 /** Generated cases per run when `DIFF_RUNS` is not set. */
 export const DEFAULT_DIFF_RUNS = 2000;
-
-function envInt(name: string): number | undefined {
-  const text = Deno.env.get(name);
-  if (text === undefined || text.trim() === "") return undefined;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 0) {
-    throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
-  }
-  return n;
-}
 
 /** `DIFF_SEED` when set, else {@linkcode DEFAULT_DIFF_SEED}. */
 export function diffSeed(): number {

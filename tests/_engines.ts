@@ -86,21 +86,33 @@ export function systemWhich(name: string): string | undefined {
   return undefined;
 }
 
-/** The tools, or why they cannot be used (one line). */
-export async function findEngineTools(): Promise<{ tools: EngineTools } | { missing: string }> {
-  if (!(await isRoot())) return { missing: "not running as root (the engines need root)" };
-  const found: Partial<EngineTools> = {};
+/**
+ * The tools named by `packages` (tool name -> Debian package) found on the
+ * system, busybox statically linked, as root; or why they cannot be used
+ * (one line). `who` says what needs root.
+ */
+export async function findTools<T extends { [K in keyof T]: string }>(
+  packages: Readonly<Record<keyof T & string, string>>,
+  who: string,
+): Promise<{ tools: T } | { missing: string }> {
+  if (!(await isRoot())) return { missing: `not running as root (${who} needs root)` };
+  const found: Record<string, string> = {};
   const absent: string[] = [];
-  for (const name of Object.keys(TOOL_PACKAGES) as (keyof EngineTools)[]) {
+  for (const name of Object.keys(packages) as (keyof T & string)[]) {
     const path = systemWhich(name);
-    if (path === undefined) absent.push(`${name} (${TOOL_PACKAGES[name]})`);
+    if (path === undefined) absent.push(`${name} (${packages[name]})`);
     else found[name] = path;
   }
   if (absent.length > 0) return { missing: `not installed: ${absent.join(", ")}` };
-  if (!isStaticElf(found.busybox as string)) {
+  if (found.busybox !== undefined && !isStaticElf(found.busybox)) {
     return { missing: `${found.busybox} is not statically linked (install busybox-static)` };
   }
-  return { tools: found as EngineTools };
+  return { tools: found as T };
+}
+
+/** The tools, or why they cannot be used (one line). */
+export function findEngineTools(): Promise<{ tools: EngineTools } | { missing: string }> {
+  return findTools<EngineTools>(TOOL_PACKAGES, "the engines");
 }
 
 /** Runs a `/bin/sh -c` script with `args` as `$1...` and the environment `env` (plus PATH). */

@@ -17,7 +17,8 @@ export const DEFAULT_SEED = 0x5eed1e55;
 /** Longest time one case may take before it counts as a hang, in ms. */
 export const CASE_LIMIT_MS = 3000;
 
-function envInt(name: string): number | undefined {
+/** A non-negative integer from the variable `name`; `undefined` when unset or blank. */
+export function envInt(name: string): number | undefined {
   const text = Deno.env.get(name);
   if (text === undefined || text.trim() === "") return undefined;
   const n = Number(text);
