@@ -194,7 +194,7 @@ export const DIVERGENCES: readonly Divergence[] = [
       " (/var/run/nvidia-container-devicesX/9 requests device X/9)",
     ours: "matches /var/run/nvidia-container-devices by path segment",
     why: "a mount outside the directory is not a device request",
-    differs: ["cli->skip", "error->skip", "error->cli", "argv"],
+    differs: ["cli->skip", "cli->error", "error->skip", "error->cli", "argv"],
   },
   {
     id: "relative-root-path",
