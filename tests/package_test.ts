@@ -237,7 +237,7 @@ function inRoot(
   stdin = "",
   env: Record<string, string> = CHROOT_ENV,
 ) {
-  return run("chroot", [root, ...argv], { env, clearEnv: true, stdin });
+  return run("/usr/sbin/chroot", [root, ...argv], { env, clearEnv: true, stdin });
 }
 
 /** Like inRoot(); throws unless it exits 0. */
