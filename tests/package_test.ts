@@ -541,6 +541,9 @@ Deno.test({
       const setUp = `Setting up ${PACKAGE} (${VERSION}-1) ...`;
       assert.ok(install.stdout.split("\n").includes(setUp), install.stdout);
       assert.equal(await mustInRoot(root, ["dpkg", "-V", PACKAGE]), "");
+      // Nothing written to /etc (the package has no conffile), nothing started.
+      const etc = (list: string[]) => list.filter((p) => p.startsWith("etc/"));
+      assert.deepEqual(etc(fileList(root)), etc(before));
       assert.deepEqual(await ourDiversions(root), DIVERSION_LINES);
       for (const name of ["nvidia-container-runtime-hook", "nvidia-container-toolkit"]) {
         assert.deepEqual(await inRoot(root, [name, "-version"]), {
