@@ -139,12 +139,16 @@ function shellQuote(s: string): string {
  * `deno run` with {@link OFFLINE_FLAGS}, {@link HOOK_PERMISSIONS} and the
  * bundle, passing the hook's arguments on (a runtime's argv[0] is not).
  */
-export function launcherText(deno: string, layout: InstallLayout): string {
+export function launcherText(
+  deno: string,
+  layout: InstallLayout,
+  origin = "scripts/install.ts (deno task install)",
+): string {
   const env = { DENO_DIR: layout.denoDir, ...LAUNCHER_ENV };
   const argv = [deno, "run", ...OFFLINE_FLAGS, ...HOOK_PERMISSIONS, layout.bundle];
   return [
     "#!/bin/sh",
-    `# ${HOOK_NAME}, installed by scripts/install.ts (deno task install): the bundled hook,`,
+    `# ${HOOK_NAME}, installed by ${origin}: the bundled hook,`,
     "# run offline by the Deno binary below with the permissions of the compiled hook.",
     ...Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}`),
     `exec ${argv.map(shellQuote).join(" ")} "$@"`,
@@ -193,7 +197,7 @@ async function run(cmd: string, args: string[], cwd: string): Promise<string> {
 }
 
 /** The commit of the checkout, as scripts/build_info.ts writes it. */
-async function buildInfo(): Promise<string> {
+export async function buildInfo(): Promise<string> {
   let commit: string | undefined;
   try {
     const id = (await run("git", ["rev-parse", "HEAD"], repo)).trim();
@@ -215,7 +219,7 @@ function placeDeno(source: string, target: string): void {
 }
 
 /** The first line of `-version` from `bundle` run as the launcher runs it; throws otherwise. */
-async function checkVersion(deno: string, bundle: string, denoDir: string): Promise<string> {
+export async function checkVersion(deno: string, bundle: string, denoDir: string): Promise<string> {
   const out = await new Deno.Command(deno, {
     args: ["run", ...OFFLINE_FLAGS, ...HOOK_PERMISSIONS, bundle, "-version"],
     clearEnv: true,
@@ -239,7 +243,7 @@ async function checkVersion(deno: string, bundle: string, denoDir: string): Prom
  * That the operator bundle beside `bundle` loads: `print-oci-hook` (an
  * operator command) run as the launcher runs it; throws otherwise.
  */
-async function checkOperator(deno: string, bundle: string, denoDir: string): Promise<void> {
+export async function checkOperator(deno: string, bundle: string, denoDir: string): Promise<void> {
   const out = await new Deno.Command(deno, {
     args: ["run", ...OFFLINE_FLAGS, ...HOOK_PERMISSIONS, bundle, "print-oci-hook"],
     clearEnv: true,
