@@ -176,8 +176,9 @@ function numbersAsWritten(text: string): Json {
 /**
  * The state section 4.1 of the SPEC describes, or `undefined` for an error;
  * with the `id` when it is a non-empty string (it never makes an error).
- * The pid (the last one, when the key repeats) must be written as an integer
- * literal, as Go's decoder of NVIDIA's hook takes it: not 4242.0 or 4.242e3.
+ * The pid must be written as an integer literal wherever the key stands at
+ * the top level (Go's decoder of NVIDIA's hook decodes each occurrence):
+ * not 4242.0, 4.242e3 or true.
  */
 function stateModel(text: string): { pid: number; bundle: string; id?: string } | undefined {
   const state = parseObject(text);
@@ -186,8 +187,26 @@ function stateModel(text: string): { pid: number; bundle: string; id?: string } 
   if (typeof pid !== "number" || !Number.isInteger(pid) || pid < 1 || pid > MAX_PID) {
     return undefined;
   }
-  const written = numbersAsWritten(text)["pid"];
-  if (typeof written !== "string" || !/^#[0-9]+$/.test(written)) return undefined;
+  // Every occurrence of the key counts (Go's decoder decodes each): each key
+  // token "pid" is renamed "pid#N", and the top-level ones that hold a number
+  // or a boolean must hold an integer literal.
+  let n = 0;
+  const renamed = text.replace(
+    JSON_TOKEN,
+    (token: string, offset: number) =>
+      token.startsWith('"') && /^\s*:/.test(text.slice(offset + token.length)) &&
+        JSON.parse(token) === "pid"
+        ? JSON.stringify(`pid#${n++}`)
+        : token,
+  );
+  const written = numbersAsWritten(renamed);
+  for (const [key, value] of Object.entries(written as Record<string, unknown>)) {
+    if (!key.startsWith("pid#") || value === null || typeof value === "object") continue;
+    if (typeof value === "boolean") return undefined;
+    if (typeof value === "string" && value.startsWith("#") && !/^#-?[0-9]+$/.test(value)) {
+      return undefined;
+    }
+  }
   const bundle = get(state, "bundle");
   const bundlePath = get(state, "bundlePath");
   if (bundle !== undefined && typeof bundle !== "string") return undefined;
