@@ -123,10 +123,9 @@ function position(text: string, offset: number): string {
  */
 export function parseJson(
   text: string,
-  reviver?: (this: unknown, key: string, value: unknown, context: { source?: string }) => unknown,
 ): { ok: true; value: unknown } | { ok: false; reason: string } {
   try {
-    return { ok: true, value: JSON.parse(text, reviver as Parameters<typeof JSON.parse>[1]) };
+    return { ok: true, value: JSON.parse(text) };
   } catch {
     if (text.trim() === "") return { ok: false, reason: "empty input" };
     const { at, trailing } = errorOffset(text);
