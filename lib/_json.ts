@@ -119,19 +119,26 @@ function position(text: string, offset: number): string {
 /**
  * Parses JSON text. On failure returns a reason that names the position and
  * never quotes the text: "invalid JSON at line 3, column 7", "unexpected
- * data after the JSON value at line 1, column 12", "empty input".
+ * data after the JSON value at line 1, column 12", "empty input"; and
+ * `trailing` when the text is one complete value followed by more data.
  */
 export function parseJson(
   text: string,
-): { ok: true; value: unknown } | { ok: false; reason: string } {
+): { ok: true; value: unknown } | { ok: false; reason: string; trailing: boolean } {
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {
-    if (text.trim() === "") return { ok: false, reason: "empty input" };
+    if (text.trim() === "") return { ok: false, reason: "empty input", trailing: false };
     const { at, trailing } = errorOffset(text);
-    if (at >= text.length) return { ok: false, reason: "invalid JSON: unexpected end of input" };
+    if (at >= text.length) {
+      return { ok: false, reason: "invalid JSON: unexpected end of input", trailing: false };
+    }
     return trailing
-      ? { ok: false, reason: `unexpected data after the JSON value at ${position(text, at)}` }
-      : { ok: false, reason: `invalid JSON at ${position(text, at)}` };
+      ? {
+        ok: false,
+        reason: `unexpected data after the JSON value at ${position(text, at)}`,
+        trailing,
+      }
+      : { ok: false, reason: `invalid JSON at ${position(text, at)}`, trailing };
   }
 }

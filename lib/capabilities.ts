@@ -97,6 +97,7 @@ export function capabilityOrder(a: Capability, b: Capability): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** `list` (without repeats: splitList drops them) sorted by name. */
 function sortCapabilities(list: Capability[]): Capability[] {
-  return [...new Set(list)].sort(capabilityOrder);
+  return list.sort(capabilityOrder);
 }

@@ -14,7 +14,7 @@ import {
   ldconfigWarning,
   UPSTREAM_KEYS,
 } from "./config_keys.ts";
-import { keySpelling } from "./_config_lookup.ts";
+import { isTomlTable as isTable, keySpelling } from "./_config_lookup.ts";
 import { didYouMean } from "./did_you_mean.ts";
 import { InputError } from "./errors.ts";
 import { defaultHookConfig, type HookConfig } from "./hook_config.ts";
@@ -45,10 +45,6 @@ export interface CheckReport {
 }
 
 type Doc = Record<string, unknown>;
-
-function isTable(v: unknown): v is Doc {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
-}
 
 /** The dotted paths of every value that is not a table. */
 function leafKeys(doc: Doc, prefix = ""): string[] {

@@ -14,6 +14,8 @@
  */
 
 import { isTomlTable, keySpelling } from "./_config_lookup.ts";
+import { isObject } from "./_fields.ts";
+import { parseJson } from "./_json.ts";
 import { parseToml } from "./parse_toml.ts";
 
 /** How one hook run ended: an error, nothing to do, or the CLI ran. */
@@ -331,44 +333,10 @@ export const DIVERGENCES: readonly Divergence[] = [
 
 type Json = unknown;
 
-function parseJson(text: string | undefined): { ok: true; value: Json } | { ok: false } {
-  if (text === undefined) return { ok: false };
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false };
-  }
-}
+type Parsed = ReturnType<typeof parseJson> | { ok: false; trailing: false };
 
-function isObject(v: Json): v is Record<string, Json> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** Whether JSON.parse would accept `text` without what follows the first value. */
-function hasTrailingData(text: string): boolean {
-  const parsed = parseJson(text);
-  if (parsed.ok) return false;
-  // Not valid as a whole: valid when cut after its first top-level value?
-  let depth = 0;
-  let inString = false;
-  let start = -1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === "\\") i++;
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') inString = true;
-    if (c === "{" || c === "[") {
-      if (start < 0) start = i;
-      depth++;
-    } else if (c === "}" || c === "]") {
-      depth--;
-      if (depth === 0 && start >= 0) return parseJson(text.slice(0, i + 1)).ok;
-    }
-  }
-  return false;
+function parseText(text: string | undefined): Parsed {
+  return text === undefined ? { ok: false, trailing: false } : parseJson(text);
 }
 
 /** The environment of `process.env` (last value wins); empty when unreadable. */
@@ -415,14 +383,14 @@ function tomlKind(v: unknown): string {
 /** What the conditions read, computed once per case. */
 interface View {
   c: DivergenceCase;
-  state: { ok: true; value: Json } | { ok: false };
-  spec: { ok: true; value: Json } | { ok: false };
+  state: Parsed;
+  spec: Parsed;
   env: Map<string, string>;
   config: Record<string, unknown> | undefined;
 }
 
 function view(c: DivergenceCase): View {
-  const spec = parseJson(c.spec);
+  const spec = parseText(c.spec);
   let config: Record<string, unknown> | undefined;
   if (c.config !== undefined) {
     try {
@@ -433,7 +401,7 @@ function view(c: DivergenceCase): View {
   }
   return {
     c,
-    state: parseJson(c.state),
+    state: parseText(c.state),
     spec,
     env: spec.ok ? specEnv(spec.value) : new Map(),
     config,
@@ -447,7 +415,7 @@ function cfg(v: View, ...path: string[]): unknown {
 const CONDITIONS: Record<DivergenceId, (v: View) => boolean> = {
   "malformed-state": (v) => {
     if (v.c.state === undefined) return false;
-    if (hasTrailingData(v.c.state)) return true;
+    // Trailing data, or anything that is not a JSON object.
     if (!v.state.ok || !isObject(v.state.value)) return true;
     const s = v.state.value;
     const bundle = s.bundle ?? null;
@@ -460,8 +428,8 @@ const CONDITIONS: Record<DivergenceId, (v: View) => boolean> = {
     return !hasBundle || !goodPid;
   },
   "malformed-spec": (v) => {
-    if (v.c.spec !== undefined && hasTrailingData(v.c.spec)) return true;
-    if (!v.spec.ok || !isObject(v.spec.value)) return false;
+    if (!v.spec.ok) return v.spec.trailing;
+    if (!isObject(v.spec.value)) return false;
     const spec = v.spec.value;
     const root = spec.root;
     if (!isObject(root) || root.path === "" || root.path === undefined) return true;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { keySpelling } from "./_config_lookup.ts";
+import { isTomlTable as isTable, keySpelling } from "./_config_lookup.ts";
 import { CAPABILITIES, type Capability } from "./capabilities.ts";
 import { cleanPath } from "./clean_path.ts";
 import { type CliVersion, parseVersionNumber } from "./cli_version.ts";
@@ -35,10 +35,6 @@ const EXPECTED: Record<KeyKind, string> = {
 };
 
 type Doc = Record<string, unknown>;
-
-function isTable(v: unknown): v is Doc {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
-}
 
 /** A table of the file and its dotted name (`""` for the top level). */
 interface Where {
