@@ -115,6 +115,32 @@ export function findEngineTools(): Promise<{ tools: EngineTools } | { missing: s
   return findTools<EngineTools>(TOOL_PACKAGES, "the engines");
 }
 
+/**
+ * At exit after a failure (the last tests stop the daemon and remove the
+ * directory), best effort: stops the daemon whose pid `pid()` gives, and
+ * removes `dir` only when nothing is mounted under it.
+ */
+export function cleanUpAtExit(dir: string, pid: () => number | undefined): void {
+  globalThis.addEventListener("unload", () => {
+    const running = pid();
+    if (running !== undefined) {
+      try {
+        Deno.kill(running, "SIGTERM");
+      } catch {
+        // Already stopped.
+      }
+    }
+    try {
+      const table = new Deno.Command("cat", { args: ["/proc/self/mountinfo"] }).outputSync();
+      const text = new TextDecoder().decode(table.stdout);
+      const mounted = text.includes(` ${dir}/`) || text.includes(` ${dir} `);
+      if (table.success && !mounted) Deno.removeSync(dir, { recursive: true });
+    } catch {
+      // Gone already, or cannot tell: leave it.
+    }
+  });
+}
+
 /** Runs a `/bin/sh -c` script with `args` as `$1...` and the environment `env` (plus PATH). */
 export function sh(
   script: string,

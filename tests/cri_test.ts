@@ -31,6 +31,7 @@
 import assert from "node:assert/strict";
 import { shellQuote } from "./_e2e.ts";
 import {
+  cleanUpAtExit,
   ENGINE_FIXTURES,
   type EngineTools,
   installInto,
@@ -166,25 +167,7 @@ async function setUp(): Promise<Suite> {
   if ("missing" in found) throw new Error(`CI=true: the CRI suite must run, but ${found.missing}`);
   const tools = found.tools;
   const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "hook-cri-" });
-  globalThis.addEventListener("unload", () => {
-    // Best effort after a failure: stop containerd; remove the directory
-    // only when nothing is mounted under it.
-    if (containerd !== undefined) {
-      try {
-        Deno.kill(containerd.pid, "SIGTERM");
-      } catch {
-        // Already stopped.
-      }
-    }
-    try {
-      const table = new Deno.Command("cat", { args: ["/proc/self/mountinfo"] }).outputSync();
-      const text = new TextDecoder().decode(table.stdout);
-      const mounted = text.includes(` ${dir}/`) || text.includes(` ${dir} `);
-      if (table.success && !mounted) Deno.removeSync(dir, { recursive: true });
-    } catch {
-      // Gone already, or cannot tell: leave it.
-    }
-  });
+  cleanUpAtExit(dir, () => containerd?.pid);
   const layout = await installInto(`${dir}/prefix`);
   // The engine suite's stand-in CLI, which first records the rootfs of each call.
   Deno.mkdirSync(`${dir}/bin`);

@@ -32,6 +32,7 @@ import assert from "node:assert/strict";
 import { hybridCgroups, type ProcessResult, runProcess } from "./_e2e.ts";
 import {
   ADMIN_TIMEOUT_MS,
+  cleanUpAtExit,
   dockerBundle,
   type Dockerd,
   ENGINE_FIXTURES,
@@ -108,26 +109,7 @@ async function setUp(): Promise<Suite> {
   }
   const tools = found.tools;
   const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "hook-engines-" });
-  globalThis.addEventListener("unload", () => {
-    // Best effort at exit after a failure (the last tests stop dockerd and
-    // remove the directory): stop dockerd, and remove the directory only
-    // when nothing is mounted under it.
-    if (docker !== undefined) {
-      try {
-        Deno.kill(docker.pid, "SIGTERM");
-      } catch {
-        // Already stopped.
-      }
-    }
-    try {
-      const table = new Deno.Command("cat", { args: ["/proc/self/mountinfo"] }).outputSync();
-      const text = new TextDecoder().decode(table.stdout);
-      const mounted = text.includes(` ${dir}/`) || text.includes(` ${dir} `);
-      if (table.success && !mounted) Deno.removeSync(dir, { recursive: true });
-    } catch {
-      // Gone already, or cannot tell: leave it.
-    }
-  });
+  cleanUpAtExit(dir, () => docker?.pid);
   Deno.mkdirSync(`${dir}/bin`);
   const cli = `${dir}/bin/nvidia-container-cli`;
   Deno.copyFileSync(`${ENGINE_FIXTURES}/nvidia-container-cli`, cli);
